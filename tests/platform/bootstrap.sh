@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Set up everything the tests and the lab need on a fresh Debian machine with root:
+# a running Docker engine, the Python venv, the collection link, the systemd host
+# images and the signed docker-ce test mirror, served on the `dockfleet` network.
+# Safe to run again: each step does nothing when its result is already there.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/platform/lib.sh
+. "$here/lib.sh"
+
+ensure_host_tools() {
+  # debootstrap builds the images; apt-ftparchive (apt-utils) and gpg build the mirror.
+  apt_install debootstrap apt-utils gnupg debian-archive-keyring python3-venv make
+}
+
+ensure_venv() {
+  local stamp="$repo_root/.venv/.requirements"
+  local want
+  want=$(sha256sum "$repo_root/requirements-dev.txt" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return
+  fi
+  log "installing the Python tools into .venv (requirements-dev.txt)"
+  [ -x "$repo_root/.venv/bin/python" ] || python3 -m venv "$repo_root/.venv"
+  "$repo_root/.venv/bin/pip" install -q --disable-pip-version-check -r "$repo_root/requirements-dev.txt"
+  echo "$want" >"$stamp"
+}
+
+ensure_collection_link() {
+  local link="$cache_dir/collections/ansible_collections/dockfleet/docker"
+  mkdir -p "$(dirname "$link")"
+  [ -L "$link" ] && [ "$(readlink "$link")" = "$repo_root" ] && return
+  rm -rf "$link"
+  ln -s "$repo_root" "$link"
+}
+
+ensure_mirror() {
+  "$repo_root/.venv/bin/python" "$here/build_mirror.py" --out "$cache_dir/mirror" --work "$cache_dir/mirror-work" \
+    --debian-mirror "$DEBIAN_MIRROR"
+  ensure_network
+  local running
+  running=$(docker inspect -f '{{.State.Running}} {{range .Mounts}}{{.Source}}{{end}}' "$MIRROR_CONTAINER" 2>/dev/null || true)
+  if [ "$running" = "true $cache_dir/mirror" ]; then
+    return
+  fi
+  docker rm -f "$MIRROR_CONTAINER" >/dev/null 2>&1 || true
+  log "serving the docker-ce test mirror as http://$MIRROR_CONTAINER/linux/debian on network $DOCKFLEET_NETWORK"
+  docker run -d --name "$MIRROR_CONTAINER" --network "$DOCKFLEET_NETWORK" --restart unless-stopped \
+    --label io.dockfleet.test-platform=mirror \
+    -v "$cache_dir/mirror:/srv/mirror:ro" "dockfleet/host:bookworm" \
+    python3 -m http.server 80 --directory /srv/mirror >/dev/null
+  local waited=0
+  until docker exec "$MIRROR_CONTAINER" python3 -c \
+    'import urllib.request; urllib.request.urlopen("http://127.0.0.1/linux/debian/gpg", timeout=2)' 2>/dev/null; do
+    sleep 1
+    waited=$((waited + 1))
+    [ $waited -lt 30 ] || die "the test mirror did not answer within 30s (docker logs $MIRROR_CONTAINER)"
+  done
+}
+
+ensure_host_tools
+ensure_docker_engine
+ensure_venv
+ensure_collection_link
+bash "$here/build-images.sh"
+ensure_mirror
+ensure_busybox_rootfs
+log "platform ready: images $(docker images --format '{{.Repository}}:{{.Tag}}' dockfleet/host | grep -v -- - | sort | tr '\n' ' ')and mirror http://$MIRROR_CONTAINER/linux/debian"

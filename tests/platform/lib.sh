@@ -1,0 +1,91 @@
+# Shared helpers for the offline test platform scripts. Sourced, not run.
+# shellcheck shell=bash
+
+platform_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_root=$(cd "$platform_dir/../.." && pwd)
+cache_dir=${DOCKFLEET_CACHE:-$repo_root/.cache}
+
+# Debian's archive: the one package source besides PyPI and npm this network reaches.
+DEBIAN_MIRROR=${DOCKFLEET_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Docker network the test hosts, the lab and the docker-ce mirror share.
+DOCKFLEET_NETWORK=${DOCKFLEET_NETWORK:-dockfleet}
+MIRROR_CONTAINER=dockfleet-mirror
+
+log() { printf '[dockfleet] %s\n' "$*" >&2; }
+die() { printf '[dockfleet] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# The image tag carries a hash of its recipe, so a changed recipe builds a new image
+# and an unchanged one is reused.
+host_image_tag() {
+  local recipe
+  recipe=$(cat "$platform_dir/build-images.sh" "$platform_dir"/files/* | sha256sum | cut -c1-12)
+  printf 'dockfleet/host:%s-%s' "$1" "$recipe"
+}
+
+# Make sure a Docker engine answers on this machine. On a fresh Debian machine that
+# means installing Debian's docker.io and starting dockerd in the background (no
+# systemd runs here). Safe to run again: it does nothing when docker answers.
+ensure_docker_engine() {
+  if docker info >/dev/null 2>&1; then
+    return
+  fi
+  if ! command -v dockerd >/dev/null 2>&1; then
+    log "no Docker engine here: installing Debian's docker.io"
+    apt_install docker.io
+  fi
+  if ! pgrep -x dockerd >/dev/null; then
+    log "starting dockerd in the background (log: /var/log/dockfleet-dockerd.log)"
+    nohup dockerd >/var/log/dockfleet-dockerd.log 2>&1 &
+  fi
+  local waited=0
+  until docker info >/dev/null 2>&1; do
+    sleep 1
+    waited=$((waited + 1))
+    [ $waited -lt 60 ] || { tail -20 /var/log/dockfleet-dockerd.log >&2; die "dockerd did not answer within 60s"; }
+  done
+  log "dockerd is up ($(docker version --format '{{.Server.Version}}'))"
+}
+
+# Install Debian packages, running `apt-get update` only once per run.
+apt_install() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  if [ -z "${_dockfleet_apt_updated:-}" ]; then
+    apt-get update -qq >/dev/null
+    _dockfleet_apt_updated=1
+  fi
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_network() {
+  docker network inspect "$DOCKFLEET_NETWORK" >/dev/null 2>&1 ||
+    docker network create "$DOCKFLEET_NETWORK" >/dev/null
+}
+
+# A minimal image for services inside test hosts (no registry is reachable):
+# Debian's busybox-static in a rootfs tarball that the hosts `docker import`.
+ensure_busybox_rootfs() {
+  local out="$cache_dir/busybox-rootfs.tar" work deb
+  [ -s "$out" ] && return
+  log "making the busybox service image rootfs from Debian's busybox-static"
+  work=$(mktemp -d)
+  (cd "$work" && apt-get download -qq busybox-static >/dev/null 2>&1) ||
+    { apt-get update -qq >/dev/null && (cd "$work" && apt-get download -qq busybox-static >/dev/null); }
+  deb=$(ls "$work"/busybox-static_*.deb)
+  dpkg-deb -x "$deb" "$work/pkg"
+  mkdir -p "$work/root/bin" "$work/root/etc" "$work/root/tmp" "$work/root/www"
+  cp "$work/pkg/bin/busybox" "$work/root/bin/busybox"
+  local applet
+  for applet in $("$work/root/bin/busybox" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$work/root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$work/root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$work/root/etc/group"
+  echo "dockfleet test service" >"$work/root/www/index.html"
+  tar -C "$work/root" -cf "$out.tmp" . && mv "$out.tmp" "$out"
+  rm -rf "$work"
+}
