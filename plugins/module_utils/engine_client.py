@@ -60,7 +60,9 @@ def connect(module):
     tls = None
     if params.get("tls_client_cert") or params.get("tls_ca_cert"):
         tls = docker.tls.TLSConfig(
-            client_cert=(params["tls_client_cert"], params["tls_client_key"]) if params.get("tls_client_cert") else None,
+            client_cert=(params["tls_client_cert"], params["tls_client_key"])
+            if params.get("tls_client_cert")
+            else None,
             ca_cert=params.get("tls_ca_cert"),
             verify=bool(params.get("tls_ca_cert")),
         )

@@ -207,11 +207,20 @@ def build_suite(suite: str, archive: DebianArchive, root: Path) -> None:
     for upstream, (src_suite, pkg) in CONTAINERD.items():
         deb = archive.fetch(src_suite, pkg)
         depends = rewrite_depends(read_deb_field(deb, "Depends"), {}, set())
-        repackage(deb, pool, {
-            "Package": "containerd.io", "Version": f"{upstream}-1", "Maintainer": MAINTAINER,
-            "Depends": depends, "Provides": "containerd", "Conflicts": "containerd, runc (<< 1.0)",
-            "Replaces": "containerd", "Description": description("An open and reliable container runtime", deb),
-        })
+        repackage(
+            deb,
+            pool,
+            {
+                "Package": "containerd.io",
+                "Version": f"{upstream}-1",
+                "Maintainer": MAINTAINER,
+                "Depends": depends,
+                "Provides": "containerd",
+                "Conflicts": "containerd, runc (<< 1.0)",
+                "Replaces": "containerd",
+                "Description": description("An open and reliable container runtime", deb),
+            },
+        )
 
     for upstream, spec in ENGINES.items():
         engine_deb = archive.fetch(*spec["engine"])
@@ -224,17 +233,31 @@ def build_suite(suite: str, archive: DebianArchive, root: Path) -> None:
             {"lsb-base", "docker-cli"},
         )
         full = "5:" + docker_version(upstream)
-        repackage(engine_deb, pool, {
-            "Package": "docker-ce", "Version": full, "Maintainer": MAINTAINER,
-            "Depends": depends + ", docker-ce-cli", "Recommends": "ca-certificates, docker-buildx-plugin, docker-compose-plugin",
-            "Conflicts": "docker.io, docker-engine, docker-engine-cs", "Replaces": "docker-engine, docker-ce-cli (<< 5:21)",
-            "Description": description("Docker: the open-source application container engine", engine_deb),
-        }, keep=lambda rel: not CLI_PATHS.match(rel))
+        repackage(
+            engine_deb,
+            pool,
+            {
+                "Package": "docker-ce",
+                "Version": full,
+                "Maintainer": MAINTAINER,
+                "Depends": depends + ", docker-ce-cli",
+                "Recommends": "ca-certificates, docker-buildx-plugin, docker-compose-plugin",
+                "Conflicts": "docker.io, docker-engine, docker-engine-cs",
+                "Replaces": "docker-engine, docker-ce-cli (<< 5:21)",
+                "Description": description("Docker: the open-source application container engine", engine_deb),
+            },
+            keep=lambda rel: not CLI_PATHS.match(rel),
+        )
         cli_source = archive.fetch(*spec["cli"]) if spec["cli"] else engine_deb
         cli_fields = {
-            "Package": "docker-ce-cli", "Version": full, "Maintainer": MAINTAINER, "Depends": "libc6 (>= 2.34)",
-            "Recommends": "docker-buildx-plugin, docker-compose-plugin", "Conflicts": "docker.io, docker-cli, docker",
-            "Replaces": "docker-ce (<< 5:21), docker-cli", "Description": description("Docker CLI: the open-source application container engine", cli_source),
+            "Package": "docker-ce-cli",
+            "Version": full,
+            "Maintainer": MAINTAINER,
+            "Depends": "libc6 (>= 2.34)",
+            "Recommends": "docker-buildx-plugin, docker-compose-plugin",
+            "Conflicts": "docker.io, docker-cli, docker",
+            "Replaces": "docker-ce (<< 5:21), docker-cli",
+            "Description": description("Docker CLI: the open-source application container engine", cli_source),
         }
         if spec["cli"]:
             repackage(cli_source, pool, cli_fields)
@@ -245,23 +268,41 @@ def build_suite(suite: str, archive: DebianArchive, root: Path) -> None:
     for name, (src_suite, pkg) in PLUGINS.items():
         deb = archive.fetch(src_suite, pkg)
         upstream = upstream_of(read_deb_field(deb, "Version"))
-        repackage(deb, pool, {
-            "Package": name, "Version": docker_version(upstream), "Maintainer": MAINTAINER,
-            "Depends": "libc6 (>= 2.34)", "Recommends": "docker-ce-cli", "Conflicts": pkg, "Replaces": pkg,
-            "Description": description(f"Docker CLI plugin {name}", deb),
-        }, keep=lambda rel: not rel.startswith("./usr/bin/"))
+        repackage(
+            deb,
+            pool,
+            {
+                "Package": name,
+                "Version": docker_version(upstream),
+                "Maintainer": MAINTAINER,
+                "Depends": "libc6 (>= 2.34)",
+                "Recommends": "docker-ce-cli",
+                "Conflicts": pkg,
+                "Replaces": pkg,
+                "Description": description(f"Docker CLI plugin {name}", deb),
+            },
+            keep=lambda rel: not rel.startswith("./usr/bin/"),
+        )
 
     binary = root / f"dists/{suite}/stable/binary-{ARCH}"
     binary.mkdir(parents=True, exist_ok=True)
-    packages = run("apt-ftparchive", "packages", f"dists/{suite}/pool/stable/{ARCH}", cwd=root, capture_output=True).stdout
+    packages = run(
+        "apt-ftparchive", "packages", f"dists/{suite}/pool/stable/{ARCH}", cwd=root, capture_output=True
+    ).stdout
     (binary / "Packages").write_bytes(packages)
     run("gzip", "-kf9", str(binary / "Packages"))
     release = run(
         "apt-ftparchive",
-        "-oAPT::FTPArchive::Release::Origin=Docker", "-oAPT::FTPArchive::Release::Label=Docker CE (dockfleet test mirror)",
-        f"-oAPT::FTPArchive::Release::Suite={suite}", f"-oAPT::FTPArchive::Release::Codename={suite}",
-        "-oAPT::FTPArchive::Release::Components=stable", f"-oAPT::FTPArchive::Release::Architectures={ARCH}",
-        "release", ".", cwd=root / f"dists/{suite}", capture_output=True,
+        "-oAPT::FTPArchive::Release::Origin=Docker",
+        "-oAPT::FTPArchive::Release::Label=Docker CE (dockfleet test mirror)",
+        f"-oAPT::FTPArchive::Release::Suite={suite}",
+        f"-oAPT::FTPArchive::Release::Codename={suite}",
+        "-oAPT::FTPArchive::Release::Components=stable",
+        f"-oAPT::FTPArchive::Release::Architectures={ARCH}",
+        "release",
+        ".",
+        cwd=root / f"dists/{suite}",
+        capture_output=True,
     ).stdout
     (root / f"dists/{suite}/Release").write_bytes(release)
 
@@ -274,10 +315,14 @@ def sign(root: Path, gnupg: Path) -> None:
     env = dict(os.environ, GNUPGHOME=str(gnupg))
     gnupg.mkdir(mode=0o700, parents=True, exist_ok=True)
     uid = "dockfleet test mirror (offline tests only) <test-mirror@dockfleet.invalid>"
-    have_key = subprocess.run(["gpg", "--batch", "--list-secret-keys", uid], env=env, capture_output=True).returncode == 0
+    have_key = (
+        subprocess.run(["gpg", "--batch", "--list-secret-keys", uid], env=env, capture_output=True).returncode == 0
+    )
     if not have_key:
         log("generating the test mirror's signing key")
-        run("gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key", uid, "rsa3072", "sign", "never", env=env)
+        run(
+            "gpg", "--batch", "--quiet", "--passphrase", "", "--quick-gen-key", uid, "rsa3072", "sign", "never", env=env
+        )
     armored = run("gpg", "--batch", "--armor", "--export", uid, env=env, capture_output=True).stdout
     (root / "gpg").write_bytes(armored)
     for suite in SUITES:
