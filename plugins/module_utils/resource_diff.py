@@ -550,3 +550,33 @@ def summary(steps):
     for step in steps:
         counts[step["action"]] = counts.get(step["action"], 0) + 1
     return counts
+
+
+# Removals first (a leftover may hold the subnet a new network declares), then recreations, then creations.
+_APPLY_ORDER = {"removed": 0, "recreated": 1, "created": 2, "unchanged": 3}
+
+
+def apply_order(steps):
+    return sorted(steps, key=lambda step: _APPLY_ORDER[step["action"]])
+
+
+def report(steps, declared, current, describe):
+    """Per-resource results and the ``diff`` (before/after of every resource that changes)."""
+    desired_by_name = dict((desired["name"], desired) for desired in declared)
+    results = []
+    before = {}
+    after = {}
+    for step in steps:
+        name = step["name"]
+        results.append({
+            "name": name,
+            "action": step["action"],
+            "differences": step["differences"],
+            "users": ["%s %s" % (user["kind"], user["name"]) for user in step["users"]],
+        })
+        if step["action"] == "unchanged":
+            continue
+        before[name] = describe(current.get(name))
+        desired = desired_by_name.get(name)
+        after[name] = None if step["action"] == "removed" or desired is None else describe_declared(desired)
+    return results, {"before": before, "after": after}

@@ -1,0 +1,446 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: network
+short_description: Declare a set of Docker networks in one call, without spurious recreation
+version_added: 0.1.0
+description:
+  - Creates, recreates and removes Docker networks on the managed host so that they match a declared set, in
+    one module call (one round trip) for the whole set.
+  - Compares only what you declared with what the engine reports. Values the engine fills in by itself are not
+    drift - the IPAM driver C(default), subnets and gateways it assigned when you declared none, the overlay VXLAN
+    id, the order of labels.
+  - The engine cannot change a network in place, so any difference means removing and creating the network again.
+    O(recreate) decides whether that may happen. A network that containers or services use is never removed
+    silently; the error names them.
+  - Every network the module creates carries the label C(io.dockfleet.managed=true). O(exclusive) removes networks
+    with that label that are no longer declared and never touches any other network.
+  - Overlay networks are swarm-scoped; declare them on one swarm manager (the P(dockfleet.docker.resources#role)
+    role does this once per swarm).
+extends_documentation_fragment:
+  - dockfleet.docker.engine
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would be created, recreated or removed and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows, for every network that changes, what the engine has and what is declared.
+options:
+  networks:
+    description:
+      - The networks to declare, each with the options below. Mutually exclusive with O(name) and the other
+        single-network options.
+      - An empty list together with O(exclusive=true) removes every network dockfleet manages on the host.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Network name.
+        type: str
+        required: true
+      state:
+        description: V(present) or V(absent); defaults to O(state).
+        type: str
+        choices: [present, absent]
+      driver:
+        description: Network driver, for example V(bridge), V(overlay), V(macvlan) or V(ipvlan). Defaults to V(bridge).
+        type: str
+      scope:
+        description:
+          - V(local), V(swarm) or V(global). Compared only when declared. Overlay networks are always V(swarm).
+        type: str
+        choices: [local, swarm, global]
+      attachable:
+        description: Let standalone containers join this overlay network. Overlay only. Defaults to V(false).
+        type: bool
+      internal:
+        description: No route to outside networks. Defaults to V(false).
+        type: bool
+      encrypted:
+        description: Encrypt the overlay's data plane (IPsec between nodes). Overlay only. Defaults to V(false).
+        type: bool
+      enable_ipv6:
+        description: Enable IPv6. Required when an IPv6 subnet is declared. Defaults to V(false).
+        type: bool
+      ipam_driver:
+        description: IPAM driver. Compared only when declared (the engine reports V(default)).
+        type: str
+      ipam_options:
+        description: IPAM driver options. Only the declared keys are compared.
+        type: dict
+      ipam_config:
+        description:
+          - Address pools. When none is declared the engine assigns one and that subnet is never drift.
+          - Subnets of an IP family you do not declare (for example an IPv6 range the engine assigned) are ignored.
+        type: list
+        elements: dict
+        suboptions:
+          subnet:
+            description: Subnet in CIDR form.
+            type: str
+            required: true
+          gateway:
+            description: Gateway address; compared only when declared.
+            type: str
+          ip_range:
+            description: Range containers get addresses from, inside O(networks[].ipam_config[].subnet).
+            type: str
+          aux_addresses:
+            description: Addresses the IPAM driver must not hand out, as a host name to address mapping.
+            type: dict
+      driver_options:
+        description:
+          - Driver options, for example C(com.docker.network.driver.mtu) or C(parent) for macvlan.
+          - Only the declared keys are compared; options the engine adds by itself are ignored.
+        type: dict
+      labels:
+        description:
+          - Labels. When declared they must match exactly (a label you remove from the declaration is drift);
+            when not declared they are not compared. C(io.dockfleet.managed) is added by the module.
+        type: dict
+  name:
+    description: Name of a single network to declare instead of O(networks). The options below apply to it.
+    type: str
+  driver:
+    description: Driver of the single network, see O(networks[].driver).
+    type: str
+  scope:
+    description: Scope of the single network, see O(networks[].scope).
+    type: str
+    choices: [local, swarm, global]
+  attachable:
+    description: See O(networks[].attachable).
+    type: bool
+  internal:
+    description: See O(networks[].internal).
+    type: bool
+  encrypted:
+    description: See O(networks[].encrypted).
+    type: bool
+  enable_ipv6:
+    description: See O(networks[].enable_ipv6).
+    type: bool
+  ipam_driver:
+    description: See O(networks[].ipam_driver).
+    type: str
+  ipam_options:
+    description: See O(networks[].ipam_options).
+    type: dict
+  ipam_config:
+    description: See O(networks[].ipam_config).
+    type: list
+    elements: dict
+    suboptions:
+      subnet:
+        description: Subnet in CIDR form.
+        type: str
+        required: true
+      gateway:
+        description: Gateway address.
+        type: str
+      ip_range:
+        description: Range containers get addresses from.
+        type: str
+      aux_addresses:
+        description: Reserved addresses, host name to address.
+        type: dict
+  driver_options:
+    description: See O(networks[].driver_options).
+    type: dict
+  labels:
+    description: See O(networks[].labels).
+    type: dict
+  state:
+    description: Whether the network(s) should exist. The default for every entry of O(networks).
+    type: str
+    choices: [present, absent]
+    default: present
+  recreate:
+    description:
+      - What to do when a network differs from its declaration.
+      - V(never) fails, listing every difference, and changes nothing.
+      - V(when_unused) recreates it when no container or service uses it, and fails naming them otherwise.
+      - V(always) recreates it even when containers use it, but only with O(force=true); without it, fails naming them.
+    type: str
+    choices: [never, when_unused, always]
+    default: never
+  force:
+    description:
+      - Disconnect containers from a network that must be removed (O(state=absent), O(exclusive)) or recreated
+        (O(recreate=always)), and reconnect them to the new network with their aliases and static addresses.
+      - Services are never detached; remove the network from the service first.
+    type: bool
+    default: false
+  exclusive:
+    description:
+      - Also remove networks that carry the label C(io.dockfleet.managed=true) and are not declared in this call.
+        Networks without that label are never touched.
+    type: bool
+    default: false
+  exclusive_scope:
+    description:
+      - Which undeclared managed networks O(exclusive) considers. V(swarm) for a call on a manager that declares the
+        overlays, V(local) for a per-host call that declares local networks, V(all) for both.
+    type: str
+    choices: [all, local, swarm]
+    default: all
+notes:
+  - If any network cannot be converged (a refused recreation, an in-use removal, an invalid declaration), the module
+    fails before changing anything and lists every problem.
+  - A manager sees which services use an overlay network, and only the containers attached on its own host.
+author:
+  - dockfleet maintainers
+"""
+
+EXAMPLES = r"""
+- name: Declare the application networks
+  dockfleet.docker.network:
+    networks:
+      - name: frontend
+        ipam_config:
+          - subnet: 10.30.0.0/24
+            gateway: 10.30.0.1
+        labels:
+          team: web
+      - name: backend
+        internal: true
+    exclusive: true
+    exclusive_scope: local
+
+- name: Declare an encrypted attachable overlay on one manager
+  dockfleet.docker.network:
+    name: mesh
+    driver: overlay
+    attachable: true
+    encrypted: true
+  run_once: true
+
+- name: Recreate a network whose subnet changed, reconnecting its containers
+  dockfleet.docker.network:
+    name: frontend
+    ipam_config:
+      - subnet: 10.31.0.0/24
+    recreate: always
+    force: true
+"""
+
+RETURN = r"""
+networks:
+  description: What happened to every network, in declaration order, then undeclared managed networks removed by O(exclusive).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Network name.
+      type: str
+    action:
+      description: One of V(created), V(recreated), V(removed), V(unchanged) (in check mode, what would happen).
+      type: str
+    differences:
+      description: Each declared field that differs, as C(field), C(declared) and C(engine).
+      type: list
+      elements: dict
+    users:
+      description: Containers and services using the network, when it had to be removed or recreated.
+      type: list
+      elements: str
+  sample:
+    - {name: frontend, action: unchanged, differences: [], users: []}
+    - {name: backend, action: recreated, differences: [{field: internal, declared: true, engine: false}], users: []}
+summary:
+  description: How many networks got each action.
+  returned: always
+  type: dict
+  sample: {unchanged: 98, created: 2}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+    connect,
+    engine_argument_spec,
+    engine_errors,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (
+    DeclarationError,
+    apply_order,
+    changed,
+    describe_network,
+    network_create_arguments,
+    network_differences,
+    normalise_network,
+    plan,
+    report,
+    summary,
+)
+
+IPAM_CONFIG = dict(
+    type="list",
+    elements="dict",
+    options=dict(
+        subnet=dict(type="str", required=True),
+        gateway=dict(type="str"),
+        ip_range=dict(type="str"),
+        aux_addresses=dict(type="dict"),
+    ),
+)
+
+NETWORK_OPTIONS = dict(
+    driver=dict(type="str"),
+    scope=dict(type="str", choices=["local", "swarm", "global"]),
+    attachable=dict(type="bool"),
+    internal=dict(type="bool"),
+    encrypted=dict(type="bool"),
+    enable_ipv6=dict(type="bool"),
+    ipam_driver=dict(type="str"),
+    ipam_options=dict(type="dict"),
+    ipam_config=IPAM_CONFIG,
+    driver_options=dict(type="dict"),
+    labels=dict(type="dict"),
+)
+
+
+class Networks:
+    """The engine side: read networks and their users, apply a plan."""
+
+    def __init__(self, module, client):
+        self.module = module
+        self.client = client
+        self._services = None
+
+    def current(self):
+        with engine_errors(self.module, "list networks"):
+            listed = self.client.networks()
+        by_name = {}
+        duplicates = set()
+        for item in listed:
+            if item["Name"] in by_name:
+                duplicates.add(item["Name"])
+            by_name[item["Name"]] = item
+        return by_name, duplicates
+
+    def users_of(self, network):
+        users = []
+        with engine_errors(self.module, "list the containers using network %r" % network["Name"]):
+            for container in self.client.containers(all=True, filters={"network": network["Id"]}):
+                users.append({"kind": "container", "name": container["Names"][0].lstrip("/")})
+        if network.get("Scope") == "swarm":
+            for service in self.services():
+                spec = service.get("Spec") or {}
+                attached = (spec.get("TaskTemplate") or {}).get("Networks") or spec.get("Networks") or []
+                if any(item.get("Target") in (network["Id"], network["Name"]) for item in attached):
+                    users.append({"kind": "service", "name": spec.get("Name", service.get("ID"))})
+        return users
+
+    def services(self):
+        if self._services is None:
+            try:
+                self._services = self.client.services()
+            except Exception:  # not a manager (or not in a swarm): no services to see from here
+                self._services = []
+        return self._services
+
+    def endpoints(self, network_name, containers):
+        """Aliases and static addresses of each container on the network, to reconnect it the same way."""
+        saved = []
+        for name in containers:
+            with engine_errors(self.module, "inspect container %r" % name):
+                info = self.client.inspect_container(name)
+            endpoint = ((info.get("NetworkSettings") or {}).get("Networks") or {}).get(network_name) or {}
+            ipam = endpoint.get("IPAMConfig") or {}
+            aliases = [a for a in endpoint.get("Aliases") or [] if not info["Id"].startswith(a)]
+            saved.append(dict(container=name, aliases=aliases or None, ipv4_address=ipam.get("IPv4Address") or None,
+                              ipv6_address=ipam.get("IPv6Address") or None))
+        return saved
+
+    def apply(self, step, desired, engine_network):
+        name = step["name"]
+        saved = []
+        if step["action"] in ("removed", "recreated"):
+            if step["action"] == "recreated":
+                saved = self.endpoints(name, step["detach"])
+            for container in step["detach"]:
+                with engine_errors(self.module, "disconnect container %r from network %r" % (container, name)):
+                    self.client.disconnect_container_from_network(container, engine_network["Id"], force=True)
+            with engine_errors(self.module, "remove network %r" % name):
+                self.client.remove_network(engine_network["Id"])
+        if step["action"] in ("created", "recreated"):
+            with engine_errors(self.module, "create network %r" % name):
+                created = self.client.create_network(**network_create_arguments(desired))
+            for endpoint in saved:
+                container = endpoint.pop("container")
+                with engine_errors(self.module, "reconnect container %r to the recreated network %r "
+                                   "(it stays disconnected; connect it by hand)" % (container, name)):
+                    self.client.connect_container_to_network(container, created["Id"], **endpoint)
+
+
+def main():
+    mutually_exclusive = [("networks", option) for option in ["name"] + list(NETWORK_OPTIONS)]
+    argument_spec = engine_argument_spec(
+        networks=dict(type="list", elements="dict", options=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", choices=["present", "absent"]),
+            **NETWORK_OPTIONS
+        )),
+        name=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        recreate=dict(type="str", choices=["never", "when_unused", "always"], default="never"),
+        force=dict(type="bool", default=False),
+        exclusive=dict(type="bool", default=False),
+        exclusive_scope=dict(type="str", choices=["all", "local", "swarm"], default="all"),
+        **NETWORK_OPTIONS
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=mutually_exclusive)
+    params = module.params
+
+    if params["networks"] is None and not params["name"]:
+        module.fail_json(msg="Declare the networks: either networks (a list) or name (a single network).")
+    if params["networks"] is not None:
+        items = params["networks"]
+    else:
+        items = [dict((key, params[key]) for key in ["name"] + list(NETWORK_OPTIONS))]
+    try:
+        declared = [normalise_network(item, params["state"]) for item in items]
+    except DeclarationError as exc:
+        module.fail_json(msg=str(exc))
+
+    engine = Networks(module, connect(module))
+    current, duplicates = engine.current()
+    ambiguous = sorted(duplicates & set(d["name"] for d in declared))
+    if ambiguous:
+        module.fail_json(msg="Several networks are named %s on this engine; remove the extra ones by id "
+                         "(docker network ls --filter name=...) before declaring them." % ", ".join(ambiguous))
+
+    scope = params["exclusive_scope"]
+    try:
+        steps, errors = plan(
+            "network", declared, current, network_differences,
+            users_of=lambda name: engine.users_of(current[name]),
+            recreate=params["recreate"], force=params["force"], exclusive=params["exclusive"],
+            exclusive_filter=None if scope == "all" else (
+                lambda network: (network.get("Scope") == "swarm") == (scope == "swarm")),
+            force_detaches=True,
+        )
+    except DeclarationError as exc:
+        module.fail_json(msg=str(exc))
+    results, diff = report(steps, declared, current, describe_network)
+    if errors:
+        module.fail_json(msg="Nothing was changed. " + " ".join(errors), networks=results, summary=summary(steps))
+
+    if not module.check_mode:
+        desired_by_name = dict((d["name"], d) for d in declared)
+        for step in apply_order(steps):
+            if step["action"] != "unchanged":
+                engine.apply(step, desired_by_name.get(step["name"]), current.get(step["name"]))
+
+    module.exit_json(changed=changed(steps), networks=results, summary=summary(steps), diff=diff)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,254 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: volume
+short_description: Declare a set of Docker volumes in one call, without spurious recreation
+version_added: 0.1.0
+description:
+  - Creates, recreates and removes Docker volumes on the managed host so that they match a declared set, in one
+    module call (one round trip) for the whole set.
+  - Compares only what you declared (driver, the declared driver options, labels) with what the engine reports.
+  - The engine cannot change a volume in place. Recreating a volume B(deletes its data), so O(recreate) defaults to
+    V(never) and a volume any container (running or stopped) uses is never removed; the error names the containers.
+  - Every volume the module creates carries the label C(io.dockfleet.managed=true). O(exclusive) removes volumes
+    with that label that are no longer declared and never touches any other volume (anonymous volumes included).
+extends_documentation_fragment:
+  - dockfleet.docker.engine
+attributes:
+  check_mode:
+    support: full
+    description: Reports what would be created, recreated or removed and changes nothing.
+  diff_mode:
+    support: full
+    description: Shows, for every volume that changes, what the engine has and what is declared.
+options:
+  volumes:
+    description:
+      - The volumes to declare, each with the options below. Mutually exclusive with O(name) and the other
+        single-volume options.
+      - An empty list together with O(exclusive=true) removes every unused volume dockfleet manages on the host.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Volume name.
+        type: str
+        required: true
+      state:
+        description: V(present) or V(absent); defaults to O(state).
+        type: str
+        choices: [present, absent]
+      driver:
+        description: Volume driver. Defaults to V(local).
+        type: str
+      driver_options:
+        description:
+          - Driver options, for example C(type), C(device) and C(o) of the local driver (tmpfs, NFS, bind mounts).
+          - Only the declared keys are compared.
+        type: dict
+      labels:
+        description:
+          - Labels. When declared they must match exactly; when not declared they are not compared.
+            C(io.dockfleet.managed) is added by the module.
+        type: dict
+  name:
+    description: Name of a single volume to declare instead of O(volumes).
+    type: str
+  driver:
+    description: See O(volumes[].driver).
+    type: str
+  driver_options:
+    description: See O(volumes[].driver_options).
+    type: dict
+  labels:
+    description: See O(volumes[].labels).
+    type: dict
+  state:
+    description: Whether the volume(s) should exist. The default for every entry of O(volumes).
+    type: str
+    choices: [present, absent]
+    default: present
+  recreate:
+    description:
+      - What to do when a volume differs from its declaration. Recreating deletes the volume's data.
+      - V(never) fails, listing every difference, and changes nothing.
+      - V(when_unused) and V(always) recreate it when no container uses it, and fail naming the containers otherwise
+        (a volume cannot be detached from a container).
+    type: str
+    choices: [never, when_unused, always]
+    default: never
+  exclusive:
+    description:
+      - Also remove unused volumes that carry the label C(io.dockfleet.managed=true) and are not declared in this call.
+        Volumes without that label are never touched.
+    type: bool
+    default: false
+notes:
+  - If any volume cannot be converged, the module fails before changing anything and lists every problem.
+author:
+  - dockfleet maintainers
+"""
+
+EXAMPLES = r"""
+- name: Declare the application volumes
+  dockfleet.docker.volume:
+    volumes:
+      - name: postgres-data
+        labels:
+          backup: daily
+      - name: shared-uploads
+        driver_options:
+          type: nfs
+          device: ":/exports/uploads"
+          o: addr=10.0.0.5,rw,nfsvers=4
+      - name: scratch
+        driver_options:
+          type: tmpfs
+          device: tmpfs
+          o: size=256m
+    exclusive: true
+
+- name: Remove a volume nothing uses any more
+  dockfleet.docker.volume:
+    name: old-cache
+    state: absent
+"""
+
+RETURN = r"""
+volumes:
+  description: What happened to every volume, in declaration order, then undeclared managed volumes removed by O(exclusive).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Volume name.
+      type: str
+    action:
+      description: One of V(created), V(recreated), V(removed), V(unchanged) (in check mode, what would happen).
+      type: str
+    differences:
+      description: Each declared field that differs, as C(field), C(declared) and C(engine).
+      type: list
+      elements: dict
+    users:
+      description: Containers using the volume, when it had to be removed or recreated.
+      type: list
+      elements: str
+  sample:
+    - {name: postgres-data, action: unchanged, differences: [], users: []}
+summary:
+  description: How many volumes got each action.
+  returned: always
+  type: dict
+  sample: {unchanged: 3}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+    connect,
+    engine_argument_spec,
+    engine_errors,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (
+    DeclarationError,
+    apply_order,
+    changed,
+    describe_volume,
+    normalise_volume,
+    plan,
+    report,
+    summary,
+    volume_create_arguments,
+    volume_differences,
+)
+
+VOLUME_OPTIONS = dict(
+    driver=dict(type="str"),
+    driver_options=dict(type="dict"),
+    labels=dict(type="dict"),
+)
+
+
+def current_volumes(module, client):
+    with engine_errors(module, "list volumes"):
+        listed = client.volumes().get("Volumes") or []
+    return dict((item["Name"], item) for item in listed)
+
+
+def users_of(module, client, name):
+    with engine_errors(module, "list the containers using volume %r" % name):
+        containers = client.containers(all=True, filters={"volume": name})
+    users = []
+    for container in containers:
+        # The filter also matches a mount destination; keep only real uses of this volume.
+        if any(mount.get("Name") == name for mount in container.get("Mounts") or []):
+            users.append({"kind": "container", "name": container["Names"][0].lstrip("/")})
+    return users
+
+
+def apply(module, client, step, desired):
+    name = step["name"]
+    if step["action"] in ("removed", "recreated"):
+        with engine_errors(module, "remove volume %r" % name):
+            client.remove_volume(name)
+    if step["action"] in ("created", "recreated"):
+        with engine_errors(module, "create volume %r" % name):
+            client.create_volume(**volume_create_arguments(desired))
+
+
+def main():
+    mutually_exclusive = [("volumes", option) for option in ["name"] + list(VOLUME_OPTIONS)]
+    argument_spec = engine_argument_spec(
+        volumes=dict(type="list", elements="dict", options=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", choices=["present", "absent"]),
+            **VOLUME_OPTIONS
+        )),
+        name=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        recreate=dict(type="str", choices=["never", "when_unused", "always"], default="never"),
+        exclusive=dict(type="bool", default=False),
+        **VOLUME_OPTIONS
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=mutually_exclusive)
+    params = module.params
+
+    if params["volumes"] is None and not params["name"]:
+        module.fail_json(msg="Declare the volumes: either volumes (a list) or name (a single volume).")
+    if params["volumes"] is not None:
+        items = params["volumes"]
+    else:
+        items = [dict((key, params[key]) for key in ["name"] + list(VOLUME_OPTIONS))]
+    try:
+        declared = [normalise_volume(item, params["state"]) for item in items]
+    except DeclarationError as exc:
+        module.fail_json(msg=str(exc))
+
+    client = connect(module)
+    current = current_volumes(module, client)
+    steps, errors = plan(
+        "volume", declared, current, volume_differences,
+        users_of=lambda name: users_of(module, client, name),
+        recreate=params["recreate"], force=False, exclusive=params["exclusive"], force_detaches=False,
+    )
+    results, diff = report(steps, declared, current, describe_volume)
+    if errors:
+        module.fail_json(msg="Nothing was changed. " + " ".join(errors), volumes=results, summary=summary(steps))
+
+    if not module.check_mode:
+        desired_by_name = dict((d["name"], d) for d in declared)
+        for step in apply_order(steps):
+            if step["action"] != "unchanged":
+                apply(module, client, step, desired_by_name.get(step["name"]))
+
+    module.exit_json(changed=changed(steps), volumes=results, summary=summary(steps), diff=diff)
+
+
+if __name__ == "__main__":
+    main()
