@@ -7,7 +7,7 @@
 #   molecule  every scenario in molecule/ (`molecule test`), default first
 # and ends with a summary whose last line is "N passed, M failed".
 #
-# Usage: tests/run.sh [all|check|lint|sanity|unit|molecule] [scenario...]
+# Usage: tests/run.sh [all|check|lint|sanity|build|unit|molecule] [scenario...]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -61,6 +61,25 @@ PY
   (cd "$dest" && ansible-test sanity --python 3.11 --venv --color no)
 }
 
+build() {
+  # The collection as a user gets it: build the tarball, install it into an empty
+  # collections path and render every module's documentation from there.
+  local out="$root/.cache/build" installed="$root/.cache/build/collections" module rc=0
+  rm -rf "$out" && mkdir -p "$out"
+  ansible-galaxy collection build --force --output-path "$out" . >/dev/null || return 1
+  ansible-galaxy collection install --no-deps -p "$installed" "$out"/dockfleet-docker-*.tar.gz >/dev/null || return 1
+  for module in plugins/modules/*.py; do
+    module=$(basename "$module" .py)
+    if ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc "dockfleet.docker.$module" >/dev/null; then
+      echo "ansible-doc dockfleet.docker.$module: ok"
+    else
+      echo "ansible-doc dockfleet.docker.$module: FAILED"
+      rc=1
+    fi
+  done
+  return $rc
+}
+
 unit() {
   local rc
   python -m pytest -q tests/unit
@@ -98,18 +117,20 @@ case "$what" in
   all)
     stage lint lint
     stage sanity sanity
+    stage build build
     stage unit unit
     molecule_all "$@"
     ;;
   check)
     stage lint lint
     stage sanity sanity
+    stage build build
     stage unit unit
     ;;
-  lint | sanity | unit) stage "$what" "$what" ;;
+  lint | sanity | build | unit) stage "$what" "$what" ;;
   molecule) molecule_all "$@" ;;
   *)
-    echo "usage: tests/run.sh [all|check|lint|sanity|unit|molecule] [scenario...]" >&2
+    echo "usage: tests/run.sh [all|check|lint|sanity|build|unit|molecule] [scenario...]" >&2
     exit 2
     ;;
 esac
