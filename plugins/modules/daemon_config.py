@@ -1,0 +1,411 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: daemon_config
+short_description: Write a validated /etc/docker/daemon.json and say whether dockerd needs a reload or a restart
+description:
+  - Builds C(daemon.json) from structured settings, validates it, and replaces the live file atomically
+    (pretty JSON, sorted keys, mode 0644 root, backup of the previous file).
+  - "Before anything is written: unknown keys are rejected with the closest valid key suggested (C(storage-drivr) ->
+    C(storage-driver)); value types are checked; keys the installed engine does not know yet (or no longer) are
+    rejected; contradictions are rejected: a C(tcp://) host without C(tlsverify) (unless O(allow_insecure_tcp)),
+    C(tlsverify) without C(tlscacert), TLS files that do not exist on the host, a TLS key readable by every user, and
+    keys also given as flags on the docker unit's command line."
+  - When the installed dockerd supports C(dockerd --validate) (engine 23.0 and later; detected, not assumed), the
+    candidate file is validated by dockerd itself before it replaces the live one.
+  - When the candidate sets C(hosts) and the docker unit passes C(-H) flags, a systemd drop-in runs the unit's own
+    command (read from the unit, never assumed) without them; it is removed again when C(hosts) is no longer set.
+  - Does not signal dockerd. It returns RV(restart_required) and RV(reload_required) so the caller (the
+    P(dockfleet.docker.daemon#role) role) applies the least disruptive action and can roll back with
+    RV(backup_file).
+version_added: 0.1.0
+author: dockfleet maintainers
+options:
+  settings:
+    description:
+      - daemon.json keys and values, named exactly as in daemon.json (C(storage-driver), C(log-opts), ...).
+      - With O(mode=merge), a key whose value is C(null) is removed from the file.
+    type: dict
+    required: true
+  mode:
+    description:
+      - C(merge) keeps keys of the current file that O(settings) does not mention; C(replace) writes O(settings) only.
+    type: str
+    choices: [merge, replace]
+    default: merge
+  path:
+    description: The daemon configuration file.
+    type: path
+    default: /etc/docker/daemon.json
+  backup:
+    description: Keep a timestamped copy of the previous file next to it (returned as RV(backup_file)).
+    type: bool
+    default: true
+  allow_insecure_tcp:
+    description:
+      - Accept C(tcp://) hosts without C(tlsverify). That is unauthenticated root access for anyone who reaches the
+        port; only for isolated lab networks.
+    type: bool
+    default: false
+  dockerd_validation:
+    description:
+      - C(auto) runs C(dockerd --validate --config-file CANDIDATE) when the installed dockerd has it.
+      - C(required) fails when it does not. C(never) relies on the built-in checks only.
+    type: str
+    choices: [auto, required, never]
+    default: auto
+  service:
+    description: The systemd unit that runs dockerd; its command line is checked for flags that clash with the file.
+    type: str
+    default: docker.service
+  manage_host_flags:
+    description:
+      - Write (or remove) the drop-in C(/etc/systemd/system/SERVICE.d/dockfleet-hosts.conf) that drops the unit's
+        C(-H) flags when O(settings) sets C(hosts). Without it dockerd refuses to start (moby/moby#25471).
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+notes:
+  - Removing a key, or changing any key outside the SIGHUP-reloadable set, returns RV(restart_required=true);
+    on reload dockerd keeps the previous value of a key that is no longer in the file.
+"""
+
+EXAMPLES = r"""
+- name: Write the daemon configuration
+  dockfleet.docker.daemon_config:
+    settings:
+      storage-driver: overlay2
+      live-restore: true
+      log-driver: json-file
+      log-opts: {max-size: 10m, max-file: "3"}
+  register: daemon_json
+
+- name: Reload dockerd when a SIGHUP is enough
+  ansible.builtin.systemd_service:
+    name: docker
+    state: reloaded
+  when: daemon_json.reload_required
+
+- name: Remove the debug key, keep everything else in the file
+  dockfleet.docker.daemon_config:
+    settings:
+      debug: null
+"""
+
+RETURN = r"""
+config:
+  description: The daemon.json content after the run (what would be written in check mode).
+  returned: always
+  type: dict
+changed_keys:
+  description: Keys whose value differs between the previous and the new file.
+  returned: always
+  type: list
+  elements: str
+restart_keys:
+  description: The changed keys that dockerd only applies on a restart.
+  returned: always
+  type: list
+  elements: str
+restart_required:
+  description: dockerd must be restarted to apply the change (also when the host-flags drop-in changed).
+  returned: always
+  type: bool
+reload_required:
+  description: A SIGHUP (C(systemctl reload docker)) applies the change; no restart needed.
+  returned: always
+  type: bool
+backup_file:
+  description: Copy of the previous file; C(null) when nothing was written or there was no previous file.
+  returned: always
+  type: str
+previous_exists:
+  description: Whether the file existed before this run (a rollback removes it when it did not).
+  returned: always
+  type: bool
+dropin_path:
+  description: The host-flags drop-in this module manages.
+  returned: always
+  type: str
+dropin_changed:
+  description: The drop-in was written or removed.
+  returned: always
+  type: bool
+dropin_backup:
+  description: Copy of the previous drop-in, when one was replaced or removed.
+  returned: always
+  type: str
+dropin_previous_exists:
+  description: Whether the drop-in existed before this run.
+  returned: always
+  type: bool
+engine_version:
+  description: The installed dockerd version, as C(dockerd --version) reports it (null when dockerd is not found).
+  returned: always
+  type: str
+validated_by_dockerd:
+  description: The candidate file passed C(dockerd --validate).
+  returned: always
+  type: bool
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_schema as schema
+from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit
+
+
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def file_stat(path):
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+class Host:
+    """What the managed host says about dockerd and its unit."""
+
+    def __init__(self, module):
+        self.module = module
+        self.systemctl = module.get_bin_path("systemctl")
+
+    def run(self, args):
+        return self.module.run_command(args, environ_update={"LC_ALL": "C"})
+
+    def unit_properties(self, service, *names):
+        """systemctl show properties; a property systemd prints several times becomes a list."""
+        props = {}
+        if not self.systemctl:
+            return props
+        rc, out, _err = self.run([self.systemctl, "show", service] + ["-p%s" % n for n in names])
+        for line in out.splitlines() if rc == 0 else []:
+            if "=" in line:
+                key, value = line.split("=", 1)
+                props.setdefault(key, []).append(value)
+        return props
+
+    def unit_command(self, service, own_dropin):
+        """(tokens of the unit's ExecStart ignoring our drop-in, environment files) or (None, [])."""
+        props = self.unit_properties(service, "LoadState", "FragmentPath", "DropInPaths", "EnvironmentFiles")
+        fragment = (props.get("FragmentPath") or [""])[0]
+        if (props.get("LoadState") or [""])[0] != "loaded" or not fragment:
+            return None, []
+        dropins = " ".join(props.get("DropInPaths") or []).split()
+        paths = [fragment] + [p for p in dropins if p != own_dropin]
+        command = unit.exec_start([read_text(p) or "" for p in paths])
+        # "EnvironmentFiles=/etc/default/docker (ignore_errors=yes)", one line per file.
+        env_files = [value.split(" (", 1)[0].strip() for value in props.get("EnvironmentFiles") or [] if value.strip()]
+        return (unit.split_command(command) if command else None), env_files
+
+    def dockerd(self, tokens):
+        if tokens:
+            binary = tokens[0].lstrip("-@+!:")
+            if os.path.isabs(binary) and os.access(binary, os.X_OK):
+                return binary
+        return self.module.get_bin_path("dockerd")
+
+    def engine(self, dockerd):
+        """(version text, supports --validate)."""
+        if not dockerd:
+            return None, False
+        rc, out, err = self.run([dockerd, "--version"])
+        version = out.strip() if rc == 0 else None
+        rc, out, err = self.run([dockerd, "--help"])
+        return version, "--validate" in (out + err)
+
+
+def check_unit(host, params, config, dropin_path):
+    """(errors, wanted drop-in text or None, dockerd path) for the candidate config."""
+    tokens, env_files = host.unit_command(params["service"], dropin_path)
+    if tokens is None:
+        return [], None, host.dockerd(None)
+    wanted = None
+    effective = tokens
+    if config.get("hosts") and params["manage_host_flags"] and unit.strip_host_flags(tokens) != tokens:
+        effective = unit.strip_host_flags(tokens)
+        wanted = unit.dropin_text(tokens)
+    errors = []
+    clashes = unit.conflicts(effective, config)
+    if clashes:
+        errors.append(
+            "daemon.json keys %s are also set as flags on %s (ExecStart=%s); dockerd refuses to start when a "
+            "directive is given both ways. Remove the flag (a drop-in) or the key."
+            % (", ".join(clashes), params["service"], " ".join(tokens))
+        )
+    if unit.uses_variable(tokens):
+        for env_file in env_files:
+            extra = unit.env_file_options(read_text(env_file) or "")
+            clashes = unit.conflicts(extra, config)
+            if clashes:
+                errors.append(
+                    "daemon.json keys %s are also set as flags in DOCKER_OPTS in %s; dockerd refuses to start "
+                    "when a directive is given both ways. Remove them from DOCKER_OPTS."
+                    % (", ".join(clashes), env_file)
+                )
+    return errors, wanted, host.dockerd(tokens)
+
+
+def validate_with_dockerd(module, host, dockerd, text, directory):
+    """Run dockerd --validate on the candidate; fail the module when it refuses."""
+    fd, candidate = tempfile.mkstemp(prefix=".daemon.json.", dir=directory if os.path.isdir(directory) else None)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(candidate, 0o644)
+        rc, out, err = host.run([dockerd, "--validate", "--config-file", candidate])
+    finally:
+        os.unlink(candidate)
+    if rc != 0:
+        module.fail_json(
+            msg="daemon.json not changed: %s --validate refused the new configuration: %s"
+            % (dockerd, (err or out).strip().replace(candidate, module.params["path"]))
+        )
+
+
+def write_atomic(module, path, text):
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        os.makedirs(directory, mode=0o755)
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(tmp, 0o644)
+    os.chown(tmp, 0, 0)
+    module.atomic_move(tmp, path)
+    os.chmod(path, 0o644)
+    os.chown(path, 0, 0)
+
+
+def apply_dropin(module, host, path, wanted, current):
+    """Write or remove the drop-in; returns the backup path (or None)."""
+    backup = module.backup_local(path) if current is not None else None
+    if wanted is None:
+        os.unlink(path)
+    else:
+        write_atomic(module, path, wanted)
+    if host.systemctl:
+        rc, out, err = host.run([host.systemctl, "daemon-reload"])
+        if rc != 0:
+            module.fail_json(msg="systemctl daemon-reload failed after changing %s: %s" % (path, err or out))
+    return backup
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            settings=dict(type="dict", required=True),
+            mode=dict(type="str", choices=["merge", "replace"], default="merge"),
+            path=dict(type="path", default="/etc/docker/daemon.json"),
+            backup=dict(type="bool", default=True),
+            allow_insecure_tcp=dict(type="bool", default=False),
+            dockerd_validation=dict(type="str", choices=["auto", "required", "never"], default="auto"),
+            service=dict(type="str", default="docker.service"),
+            manage_host_flags=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    path = params["path"]
+    service = params["service"] if params["service"].endswith(".service") else params["service"] + ".service"
+    dropin_path = os.path.join("/etc/systemd/system", service + ".d", unit.DROPIN_NAME)
+    host = Host(module)
+
+    # 1. Current state.
+    current_text = read_text(path)
+    try:
+        current = schema.parse(current_text or "", path)
+    except ValueError as exc:
+        if params["mode"] != "replace":
+            module.fail_json(msg=str(exc))
+        current = None
+    desired = schema.candidate(current, params["settings"], params["mode"])
+
+    # 2. Validate before anything is written.
+    unit_errors, dropin_wanted, dockerd = check_unit(host, dict(params, service=service), desired, dropin_path)
+    engine_text, can_validate = host.engine(dockerd)
+    errors = schema.validate(desired, schema.parse_engine_version(engine_text), params["allow_insecure_tcp"], file_stat)
+    errors += unit_errors
+    if errors:
+        module.fail_json(msg="daemon.json not changed: " + " ".join(errors), errors=errors)
+
+    # 3. Difference.
+    text = schema.render(desired)
+    costs = schema.classify(current if current is not None else {"<unparseable file>": True}, desired)
+    file_changed = text != current_text
+    dropin_current = read_text(dropin_path)
+    dropin_changed = dropin_wanted != dropin_current
+    result = dict(
+        changed=file_changed or dropin_changed,
+        config=desired,
+        backup_file=None,
+        previous_exists=current_text is not None,
+        dropin_path=dropin_path,
+        dropin_changed=dropin_changed,
+        dropin_backup=None,
+        dropin_previous_exists=dropin_current is not None,
+        engine_version=engine_text,
+        validated_by_dockerd=False,
+        **costs,
+    )
+    if dropin_changed:
+        result.update(restart_required=True, reload_required=False)
+    diffs = [dict(before_header=path, after_header=path, before=current_text or "", after=text)]
+    if dropin_changed:
+        diffs.append(
+            dict(
+                before_header=dropin_path,
+                after_header=dropin_path,
+                before=dropin_current or "",
+                after=dropin_wanted or "",
+            )
+        )
+    result["diff"] = diffs
+
+    if file_changed and dockerd and can_validate and params["dockerd_validation"] != "never":
+        validate_with_dockerd(module, host, dockerd, text, os.path.dirname(path))
+        result["validated_by_dockerd"] = True
+    elif file_changed and params["dockerd_validation"] == "required":
+        module.fail_json(
+            msg="daemon.json not changed: dockerd_validation=required but %s cannot validate a "
+            "configuration file (engine %s; dockerd --validate needs 23.0 or later)."
+            % (dockerd or "dockerd (not found)", engine_text or "unknown")
+        )
+
+    # 4. Apply.
+    if not module.check_mode:
+        if file_changed:
+            if params["backup"] and current_text is not None:
+                result["backup_file"] = module.backup_local(path)
+            write_atomic(module, path, text)
+        elif current_text is not None:
+            result["changed"] = module.set_mode_if_different(path, "0644", result["changed"])
+            result["changed"] = module.set_owner_if_different(path, "root", result["changed"])
+        if dropin_changed:
+            result["dropin_backup"] = apply_dropin(module, host, dropin_path, dropin_wanted, dropin_current)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
