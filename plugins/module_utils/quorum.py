@@ -101,8 +101,9 @@ class QuorumCheck:
         after_view = copy.deepcopy(view)
         if role is not None:
             after_view["role"] = role
-            if role == "worker":
-                after_view["reachable"] = False
+            # A promoted Ready node is counted as reachable: swarm_node waits for it to become
+            # reachable before it applies anything that relies on it.
+            after_view["reachable"] = role == "manager" and (view["reachable"] or view["ready"])
         if availability is not None:
             after_view["availability"] = availability
         if remove:
@@ -113,8 +114,10 @@ class QuorumCheck:
         self.views[node_id] = after_view
 
         name = "'%s' (%s)" % (view["hostname"], (view["id"] or "")[:12])
-        loses_manager = view["role"] == "manager" and not view["removed"] and (
-            after_view["role"] != "manager" or after_view["removed"]
+        loses_manager = (
+            view["role"] == "manager"
+            and not view["removed"]
+            and (after_view["role"] != "manager" or after_view["removed"])
         )
         if loses_manager:
             action = "removing" if remove else "demoting"

@@ -1,0 +1,360 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: swarm_node
+short_description: Labels, availability and role of swarm nodes, changed only when the swarm keeps its quorum
+version_added: 0.1.0
+description:
+  - Runs on a swarm manager and manages one node (O(node)) or many in one call (O(nodes)).
+  - Labels are declarative. With O(labels_mode=exact) a node carries exactly O(labels), so a label taken out of
+    the inventory disappears from the node; with V(merge) other labels are kept. O(labels_to_remove) deletes labels in
+    either mode.
+  - Every demotion, drain, pause and removal is checked against the swarm's raft quorum first. A change that would
+    leave the managers without a majority, remove or demote the last manager, or drain or pause the last active
+    manager is refused with a message giving the manager count, how many are reachable and what the change would
+    do. When anything in a call is refused, nothing in the call is changed.
+  - Changes are applied in a safe order, promotions first, then label and availability changes, then demotions,
+    then removals.
+extends_documentation_fragment:
+  - dockfleet.docker.engine
+options:
+  node:
+    description:
+      - The node to manage, by hostname, node ID or unique ID prefix (6 characters or more).
+      - When a hostname matches several nodes (a reinstalled host leaves its old node Down), the Ready one is used.
+      - Exactly one of O(node) and O(nodes) is required.
+    type: str
+  nodes:
+    description:
+      - Many nodes in one call, each with the same options as a single node. All changes are quorum-checked together
+        and nothing is applied if any is refused.
+    type: list
+    elements: dict
+    suboptions:
+      node:
+        description: Hostname, node ID or unique ID prefix.
+        type: str
+        required: true
+      labels:
+        description: Labels to set (values become strings, V(true)/V(false) for booleans).
+        type: dict
+      labels_mode:
+        description: V(merge) keeps other labels; V(exact) removes every label not in O(nodes[].labels).
+        type: str
+        choices: [merge, exact]
+        default: merge
+      labels_to_remove:
+        description: Label keys to delete.
+        type: list
+        elements: str
+      availability:
+        description: Scheduling availability.
+        type: str
+        choices: [active, pause, drain]
+      role:
+        description: Node role.
+        type: str
+        choices: [manager, worker]
+      state:
+        description: V(absent) removes the node from the swarm (a manager is demoted first).
+        type: str
+        choices: [present, absent]
+        default: present
+      force:
+        description: With V(absent), remove the node even though it is not Down.
+        type: bool
+        default: false
+  labels:
+    description:
+      - Labels to set on O(node). Values become strings (V(true)/V(false) for booleans).
+      - Not given means labels are not managed (except O(labels_to_remove)).
+    type: dict
+  labels_mode:
+    description:
+      - V(merge) keeps labels the node has that are not in O(labels); V(exact) makes the node carry exactly O(labels).
+    type: str
+    choices: [merge, exact]
+    default: merge
+  labels_to_remove:
+    description:
+      - Label keys to delete from O(node). A key may not be both here and in O(labels).
+    type: list
+    elements: str
+  availability:
+    description:
+      - V(active) schedules tasks on the node, V(pause) stops new tasks, V(drain) moves its tasks elsewhere.
+      - Not given means unchanged.
+    type: str
+    choices: [active, pause, drain]
+  role:
+    description:
+      - V(manager) promotes, V(worker) demotes. Not given means unchanged.
+    type: str
+    choices: [manager, worker]
+  state:
+    description:
+      - V(present) manages the node; V(absent) removes it from the node list (a manager is demoted first).
+      - A node that is not Down is only removed with O(force=true).
+    type: str
+    choices: [present, absent]
+    default: present
+  force:
+    description:
+      - With O(state=absent), remove the node even though it is not Down.
+    type: bool
+    default: false
+  prune_down_nodes:
+    description:
+      - With O(nodes), also remove every node that is Down and not listed (nodes that left or were reinstalled under
+        a new ID). Down managers are demoted first, which the quorum check allows while the reachable managers keep
+        a majority.
+    type: bool
+    default: false
+  allow_unsafe_change:
+    description:
+      - Apply a change the quorum check refuses, with a warning instead of an error. Only for recovery, when you know
+        the unreachable managers are gone for good.
+    type: bool
+    default: false
+notes:
+  - Run on a swarm manager (the leader or any reachable manager).
+  - Supports check mode and diff mode.
+seealso:
+  - module: dockfleet.docker.swarm
+  - role: dockfleet.docker.swarm
+author:
+  - dockfleet maintainers
+"""
+
+EXAMPLES = r"""
+- name: Label a node, keeping its other labels
+  dockfleet.docker.swarm_node:
+    node: worker-1
+    labels:
+      zone: eu-1a
+      ssd: true
+
+- name: Declare labels and roles of the whole fleet in one call, removing nodes that left
+  dockfleet.docker.swarm_node:
+    nodes:
+      - node: manager-1
+        role: manager
+        labels: {}
+        labels_mode: exact
+      - node: worker-1
+        role: worker
+        labels: {zone: eu-1a}
+        labels_mode: exact
+    prune_down_nodes: true
+
+- name: Drain a worker for maintenance
+  dockfleet.docker.swarm_node:
+    node: worker-1
+    availability: drain
+"""
+
+RETURN = r"""
+nodes:
+  description: Every node of the swarm after the call (in check mode, as it is now).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Node ID.
+      type: str
+    hostname:
+      description: Hostname the node reported.
+      type: str
+    role:
+      description: V(manager) or V(worker).
+      type: str
+    availability:
+      description: V(active), V(pause) or V(drain).
+      type: str
+    labels:
+      description: Node labels.
+      type: dict
+    state:
+      description: V(ready), V(down), ...
+      type: str
+    manager_reachability:
+      description: For managers, V(reachable) or V(unreachable).
+      type: str
+actions:
+  description: The changes made (or, in check mode, that would be made), in the order applied.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{kind: update, hostname: worker-1, id: 3j5..., before: {labels: {}}, after: {labels: {zone: eu-1a}}}]
+managers:
+  description: Manager count, reachable managers and the majority needed, after the call.
+  returned: always
+  type: dict
+"""
+
+import time  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (  # noqa: E402
+    EngineError,
+    connect,
+    engine_argument_spec,
+    engine_errors,
+    is_not_found,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts, node_view  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import node_summary, plan_nodes  # noqa: E402
+
+NODE_OPTIONS = dict(
+    labels=dict(type="dict"),
+    labels_mode=dict(type="str", default="merge", choices=["merge", "exact"]),
+    labels_to_remove=dict(type="list", elements="str"),
+    availability=dict(type="str", choices=["active", "pause", "drain"]),
+    role=dict(type="str", choices=["manager", "worker"]),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    force=dict(type="bool", default=False),
+)
+
+
+def remove_node(client, action):
+    """Demote a manager (waiting until it has left raft), then remove the node."""
+    if action["demote_first"]:
+        current = client.inspect_node(action["id"])
+        client.update_node(action["id"], current["Version"]["Index"], action["spec"])
+    deadline = time.time() + 60
+    while True:
+        try:
+            client.remove_node(action["id"], force=action["force"])
+            return
+        except Exception as exc:
+            if is_not_found(exc):
+                return
+            if time.time() > deadline or ("demote" not in str(exc).lower() and "manager" not in str(exc).lower()):
+                raise EngineError(
+                    "Docker engine refused to remove node '%s' (%s): %s"
+                    % (action["hostname"], action["id"][:12], getattr(exc, "explanation", None) or exc)
+                ) from exc
+            time.sleep(2)  # the demotion is still leaving raft
+
+
+def wait_reachable(client, promoted, timeout=90):
+    """Wait until promoted nodes are reachable managers: the quorum check counted on it."""
+    deadline = time.time() + timeout
+    pending = list(promoted)
+    while pending:
+        pending = [
+            a
+            for a in pending
+            if (client.inspect_node(a["id"]).get("ManagerStatus") or {}).get("Reachability") != "reachable"
+        ]
+        if pending and time.time() > deadline:
+            raise EngineError(
+                "Promoted %s, but %s not a reachable manager after %ds, so the changes that rely on it (demotions, "
+                "drains, removals) were not made. Check the node's docker and port 2377, then run again."
+                % (
+                    ", ".join("'%s'" % a["hostname"] for a in promoted),
+                    "it is" if len(pending) == 1 else "they are",
+                    timeout,
+                )
+            )
+        if pending:
+            time.sleep(2)
+
+
+def apply(client, actions):
+    promoted = [a for a in actions if a["kind"] == "promote"]
+    for action in actions:
+        if promoted and action["kind"] != "promote":
+            wait_reachable(client, promoted)
+            promoted = []
+        if action["kind"] == "remove":
+            remove_node(client, action)
+            continue
+        # Re-read the version: an earlier change in this call may have touched the node.
+        version = client.inspect_node(action["id"])["Version"]["Index"]
+        try:
+            client.update_node(action["id"], version, action["spec"])
+        except Exception as exc:
+            raise EngineError(
+                "Docker engine refused to %s node '%s' (%s): %s. Changes before this one in the same call were applied."
+                % (action["kind"], action["hostname"], action["id"][:12], getattr(exc, "explanation", None) or exc)
+            ) from exc
+
+
+def describe(action):
+    result = dict((k, action[k]) for k in ("kind", "id", "hostname", "before", "after"))
+    if action.get("label_changes"):
+        result["label_changes"] = action["label_changes"]
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=engine_argument_spec(
+            node=dict(type="str"),
+            nodes=dict(
+                type="list", elements="dict", options=dict(node=dict(type="str", required=True), **NODE_OPTIONS)
+            ),
+            prune_down_nodes=dict(type="bool", default=False),
+            allow_unsafe_change=dict(type="bool", default=False),
+            **NODE_OPTIONS,
+        ),
+        required_one_of=[("node", "nodes")],
+        mutually_exclusive=[("node", "nodes")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["prune_down_nodes"] and not params["nodes"]:
+        module.fail_json(msg="prune_down_nodes needs the full list of nodes to keep in nodes, not a single node.")
+    requests = params["nodes"] or [dict((k, params[k]) for k in ["node", *NODE_OPTIONS])]
+
+    client = connect(module)
+    with engine_errors(module, "list the swarm's nodes"):
+        info = client.info().get("Swarm") or {}
+        if not info.get("ControlAvailable"):
+            module.fail_json(
+                msg="swarm_node must run on a swarm manager; this host's swarm state is '%s' and it is not a manager. "
+                "Delegate the task to a manager." % info.get("LocalNodeState")
+            )
+        nodes = client.nodes()
+
+    plan = plan_nodes(nodes, requests, params["prune_down_nodes"], params["allow_unsafe_change"], info.get("NodeID"))
+    if plan["errors"]:
+        module.fail_json(
+            msg="Nothing was changed. " + " ".join(plan["errors"]),
+            errors=plan["errors"],
+            managers=manager_summary(nodes),
+        )
+    for warning in plan["warnings"]:
+        module.warn(warning)
+    actions = plan["actions"]
+    if actions and not module.check_mode:
+        with engine_errors(module, "change swarm nodes"):
+            apply(client, actions)
+            nodes = client.nodes()
+
+    before = dict(("%s (%s)" % (a["hostname"], a["id"][:12]), a["before"]) for a in actions)
+    after = dict(("%s (%s)" % (a["hostname"], a["id"][:12]), a["after"] or "removed") for a in actions)
+    module.exit_json(
+        changed=bool(actions),
+        actions=[describe(a) for a in actions],
+        nodes=[node_summary(n) for n in nodes],
+        managers=manager_summary(nodes),
+        diff=dict(before=before, after=after),
+    )
+
+
+def manager_summary(nodes):
+    counts = ManagerCounts([node_view(n) for n in nodes])
+    return {"total": counts.total, "reachable": counts.reachable, "majority": counts.quorum}
+
+
+if __name__ == "__main__":
+    main()
