@@ -1,0 +1,435 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: engine_package
+short_description: Install the Docker engine at a chosen version, pin it, upgrade or downgrade it on purpose
+version_added: 0.1.0
+description:
+  - Resolves O(version) against the versions apt on the host really offers (C(apt-cache madison)) and installs a
+    consistent set at that version - the engine, its CLI, containerd and the requested CLI plugins - with exact
+    C(package=version) arguments, never "whatever is newest".
+  - With O(pin=true) the installed set is held twice - an apt preferences file in C(/etc/apt/preferences.d) and a dpkg
+    hold - so C(apt-get upgrade), C(apt-get dist-upgrade) and unattended-upgrades cannot move it. Changing O(version)
+    moves the pin.
+  - A lower version than the installed one is refused unless O(allow_downgrade=true); a downgrade stops C(docker.socket)
+    and C(docker.service), installs the lower versions and starts docker again.
+  - The packages are downloaded before anything is changed. When the install fails, or the new engine does not answer
+    within O(start_timeout) seconds, the previous versions are installed back and started, and the task fails saying so.
+  - containerd and the CLI plugins keep their installed version when it still satisfies the engine (an engine change
+    never moves them behind your back); otherwise, and on first install, they get the newest stable version on offer.
+    Ask for a version explicitly with O(containerd_version) or C(plugin=version) in O(plugins).
+  - Debian and Ubuntu (apt) only; other systems fail with a clear message.
+author: dockfleet maintainers
+options:
+  version:
+    description:
+      - The engine version. V(latest) (newest stable), a partial release (V(26) means the newest 26.x.y, V(26.1) the
+        newest 26.1.y - never 26.10), an exact release (V(26.1.5)), or a full package version
+        (V(5:26.1.5-1~debian.12~bookworm)).
+      - When nothing on offer matches, the task fails and lists the versions that exist.
+    type: str
+    required: true
+  allow_downgrade:
+    description:
+      - Allow installing lower versions than the installed ones. Without it a downgrade fails before anything is touched.
+    type: bool
+    default: false
+  pin:
+    description:
+      - Hold the managed packages at the installed versions (apt preferences file O(preferences_file) with
+        C(Pin-Priority 1001) plus C(apt-mark hold)).
+      - V(false) removes the preferences file and the holds.
+    type: bool
+    default: true
+  plugins:
+    description:
+      - Docker CLI plugins to install - V(buildx), V(compose) - optionally with a version request, as in V(compose=2.26).
+      - Plugins that are already installed stay managed (and pinned) at their version; they are never removed.
+    type: list
+    elements: str
+    default: []
+  containerd_version:
+    description:
+      - The containerd package version to install (same forms as O(version)). By default the installed one is kept
+        when the engine accepts it, otherwise the newest stable one is installed.
+    type: str
+  flavor:
+    description:
+      - V(docker-ce) installs Docker's packages (C(docker-ce), C(docker-ce-cli), C(containerd.io), ...) from Docker's
+        repository or a mirror of it.
+      - V(docker.io) installs the distribution's packages (C(docker.io), C(docker-cli), C(containerd)).
+      - Switching flavor on a host that has the other one installed fails; remove the other packages first.
+    type: str
+    choices: [docker-ce, docker.io]
+    default: docker-ce
+  update_cache:
+    description:
+      - Run C(apt-get update) before resolving the version (not in check mode).
+    type: bool
+    default: false
+  lock_timeout:
+    description:
+      - Seconds to wait for the apt/dpkg lock held by another process (unattended-upgrades, another run) before failing.
+    type: int
+    default: 300
+  start_timeout:
+    description:
+      - Seconds to wait for the engine API to answer after an install. An engine that does not answer in time counts as
+        a failed install and is rolled back.
+    type: int
+    default: 120
+  docker_socket:
+    description:
+      - The engine's local API socket, used to read the server version and to wait for the engine after an install.
+    type: path
+    default: /var/run/docker.sock
+  preferences_file:
+    description:
+      - The apt preferences file that pins the packages.
+    type: path
+    default: /etc/apt/preferences.d/dockfleet-docker-engine.pref
+notes:
+  - Supports check mode (the from-to plan is reported, nothing is touched) and diff mode.
+  - Needs systemd (docker.service) on the host.
+seealso:
+  - role: dockfleet.docker.engine
+    description: Sets up the repository, runs this module, installs python3-docker and manages the service and users.
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Run engine 26.1 (newest patch release the repository has), pinned
+  dockfleet.docker.engine_package:
+    version: "26.1"
+    plugins: [buildx, compose]
+
+- name: Go back to 20.10 on purpose
+  dockfleet.docker.engine_package:
+    version: "20.10"
+    allow_downgrade: true
+
+- name: Exact package version, compose plugin at 2.26.x, no pin
+  dockfleet.docker.engine_package:
+    version: "5:26.1.5-1~debian.12~bookworm"
+    plugins: ["compose=2.26"]
+    pin: false
+"""
+
+RETURN = r"""
+version_before:
+  description: Docker client and server (engine) versions before the task; null where docker was not installed or not running.
+  returned: always
+  type: dict
+  sample: {client: "20.10.24", server: "20.10.24"}
+version_after:
+  description: Docker client and server versions after the task (in check mode, the predicted package releases).
+  returned: always
+  type: dict
+  sample: {client: "26.1.5", server: "26.1.5"}
+packages:
+  description: The resolved package versions the host has (or, in check mode, would have) for every managed package.
+  returned: always
+  type: dict
+  sample: {docker-ce: "5:26.1.5-1~debian.12~bookworm", docker-ce-cli: "5:26.1.5-1~debian.12~bookworm", containerd.io: "1.7.24-1"}
+packages_before:
+  description: The installed versions of the managed packages before the task.
+  returned: always
+  type: dict
+changes:
+  description: The package changes made (or planned in check mode).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{package: docker-ce, before: "5:20.10.24-1~debian.12~bookworm", after: "5:26.1.5-1~debian.12~bookworm"}]
+restarted:
+  description: Whether docker was stopped or restarted (packages changed, so the daemon was replaced).
+  returned: always
+  type: bool
+pinned:
+  description: Whether the managed packages are held after the task.
+  returned: always
+  type: bool
+"""
+
+import http.client as http_client
+import json
+import os
+import socket
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dockfleet.docker.plugins.module_utils import engine_packages, versions
+from ansible_collections.dockfleet.docker.plugins.module_utils.apt import Apt, AptError
+
+
+class _UnixHTTPConnection(http_client.HTTPConnection):
+    def __init__(self, path, timeout):
+        http_client.HTTPConnection.__init__(self, "localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self._path)
+
+
+def server_version(path, timeout=5):
+    """The engine's version from GET /version on its socket, or None when it does not answer."""
+    if not os.path.exists(path):
+        return None
+    conn = _UnixHTTPConnection(path, timeout)
+    try:
+        conn.request("GET", "/version")
+        response = conn.getresponse()
+        if response.status != 200:
+            return None
+        return json.loads(response.read().decode("utf-8")).get("Version")
+    except (OSError, ValueError, http_client.HTTPException):
+        return None
+    finally:
+        conn.close()
+
+
+def client_version(module):
+    docker = module.get_bin_path("docker")
+    if not docker:
+        return None
+    rc, out, _err = module.run_command([docker, "--version"])
+    # "Docker version 26.1.5+dfsg1, build a72d7cd"
+    words = out.replace(",", " ").split()
+    return words[2] if rc == 0 and len(words) > 2 else None
+
+
+class Engine:
+    """docker.service as the module drives it."""
+
+    def __init__(self, module):
+        self.module = module
+        self.systemctl = module.get_bin_path("systemctl", required=True)
+        self.socket_path = module.params["docker_socket"]
+
+    def versions(self):
+        return {"client": client_version(self.module), "server": server_version(self.socket_path)}
+
+    def stop(self):
+        self.module.run_command([self.systemctl, "stop", "docker.socket", "docker.service"], check_rc=True)
+
+    def start(self, restart=False):
+        # A crash loop leaves the unit at its start limit; clear that so a start is really tried.
+        self.module.run_command([self.systemctl, "reset-failed", "docker.service", "docker.socket"])
+        rc, _out, err = self.module.run_command([self.systemctl, "restart" if restart else "start", "docker.service"])
+        return rc == 0, err.strip()
+
+    def failed(self):
+        """True once systemd gave up on docker.service (crash loop hit its start limit)."""
+        _rc, out, _err = self.module.run_command([self.systemctl, "is-failed", "docker.service"])
+        return out.strip() == "failed"
+
+    def wait(self, engine_version, timeout):
+        """Start docker if needed and wait until the API answers with ``engine_version``'s release.
+
+        Returns None when it does, else why not.
+        """
+        wanted = versions.release(engine_version)
+        ok, err = self.start()
+        if not ok:
+            return "`systemctl start docker.service` failed: %s" % err
+        deadline = time.monotonic() + timeout
+        restarted = False
+        while time.monotonic() < deadline:
+            running = server_version(self.socket_path)
+            if running and versions.release(running) == wanted:
+                return None
+            if running and not restarted:
+                # The package scripts left the old daemon running: replace it.
+                restarted = True
+                self.start(restart=True)
+            elif not running and self.failed():
+                break
+            time.sleep(1)
+        _rc, status, err = self.module.run_command(
+            [self.systemctl, "status", "--no-pager", "--lines=8", "docker.service"]
+        )
+        return "the engine did not answer as %s within %ds (now: %s). systemctl status docker:\n%s" % (
+            versions.release_text(engine_version),
+            timeout,
+            server_version(self.socket_path) or "not answering",
+            status.strip(),
+        )
+
+
+def check_platform(module):
+    try:
+        with open("/etc/os-release") as handle:
+            fields = dict(line.strip().split("=", 1) for line in handle if "=" in line)
+    except OSError:
+        fields = {}
+    family = " ".join(fields.get(key, "").strip('"') for key in ("ID", "ID_LIKE")).split()
+    if not ({"debian", "ubuntu"} & set(family)) or not module.get_bin_path("apt-get"):
+        module.fail_json(
+            msg="engine_package supports Debian and Ubuntu (apt) hosts only; this host is %r. "
+            "Install docker with your distribution's tools there." % fields.get("PRETTY_NAME", "unknown")
+        )
+
+
+def read_file(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def install(module, apt, engine, plan, before_packages):
+    """Install the plan; on failure put the previous versions back and fail. Returns nothing."""
+    specs = plan.specs()
+    downgrade = bool(plan.downgrades)
+    try:
+        apt.download(specs, allow_downgrades=downgrade)
+    except AptError as exc:
+        module.fail_json(msg="Could not download the packages, nothing was changed: %s" % exc)
+    problem = None
+    try:
+        if downgrade:
+            engine.stop()
+        apt.install(specs, allow_downgrades=downgrade)
+    except AptError as exc:
+        problem = str(exc)
+    if problem is None:
+        problem = engine.wait(plan.engine_version, module.params["start_timeout"])
+    if problem is None:
+        return
+    rollback = ["%s=%s" % (name, before_packages[name]) for name, before, after in plan.changes if before]
+    if not rollback:
+        module.fail_json(
+            msg="Installing %s failed and there was no Docker installed before: %s" % (" ".join(specs), problem)
+        )
+    try:
+        apt.install(rollback, allow_downgrades=True)
+        again = engine.wait(before_packages[plan.engine], module.params["start_timeout"])
+    except AptError as exc:
+        again = str(exc)
+    if again:
+        module.fail_json(
+            msg="Installing %s failed: %s\nROLLBACK FAILED too, docker needs attention on this host: %s"
+            % (" ".join(specs), problem, again),
+            rolled_back=False,
+        )
+    module.fail_json(
+        msg="Installing %s failed, so the previous versions (%s) were installed back and docker is "
+        "running them again: %s" % (" ".join(specs), " ".join(rollback), problem),
+        rolled_back=True,
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            version=dict(type="str", required=True),
+            allow_downgrade=dict(type="bool", default=False),
+            pin=dict(type="bool", default=True),
+            plugins=dict(type="list", elements="str", default=[]),
+            containerd_version=dict(type="str"),
+            flavor=dict(type="str", default="docker-ce", choices=list(engine_packages.FLAVORS)),
+            update_cache=dict(type="bool", default=False),
+            lock_timeout=dict(type="int", default=300),
+            start_timeout=dict(type="int", default=120),
+            docker_socket=dict(type="path", default="/var/run/docker.sock"),
+            preferences_file=dict(type="path", default="/etc/apt/preferences.d/dockfleet-docker-engine.pref"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    check_platform(module)
+    apt = Apt(module, params["lock_timeout"])
+    engine = Engine(module)
+    try:
+        if params["update_cache"] and not module.check_mode:
+            apt.update()
+        spec = engine_packages.FLAVORS[params["flavor"]]
+        names = (
+            {spec["engine"], spec["cli"], spec["containerd"]} | set(spec["followers"]) | set(spec["plugins"].values())
+        )
+        for other in engine_packages.FLAVORS.values():
+            names.add(other["engine"])
+        installed, held = apt.installed(names)
+        available = dict((name, apt.available(name)) for name in names)
+        plan = engine_packages.plan(
+            params["flavor"],
+            params["version"],
+            available,
+            installed,
+            depends_of=apt.depends,
+            plugins=params["plugins"],
+            containerd_request=params["containerd_version"],
+            allow_downgrade=params["allow_downgrade"],
+        )
+    except (AptError, engine_packages.PlanError) as exc:
+        module.fail_json(msg=str(exc))
+
+    managed = set(plan.targets)
+    before_packages = dict((name, installed[name]) for name in managed if name in installed)
+    pref_now = read_file(params["preferences_file"])
+    pref_wanted = engine_packages.preferences(plan.targets) if params["pin"] else None
+    holds_now = held & managed
+    holds_wanted = managed if params["pin"] else set()
+    pin_changed = pref_now != pref_wanted or holds_now != holds_wanted
+    changed = bool(plan.changes) or pin_changed
+
+    version_before = engine.versions()
+    result = dict(
+        changed=changed,
+        version_before=version_before,
+        packages_before=before_packages,
+        packages=dict(plan.targets),
+        changes=[dict(package=n, before=b, after=a) for n, b, a in plan.changes],
+        restarted=False,
+        pinned=params["pin"],
+        diff=dict(
+            before=engine_packages.describe(before_packages, holds_now, pref_now is not None),
+            after=engine_packages.describe(plan.targets, holds_wanted, pref_wanted is not None),
+        ),
+    )
+    if module.check_mode or not changed:
+        if plan.changes:
+            predicted = versions.release_text(plan.engine_version)
+            result["version_after"] = dict(client=predicted, server=predicted)
+        else:
+            result["version_after"] = version_before
+        module.exit_json(**result)
+
+    try:
+        if plan.changes:
+            result["restarted"] = True
+            install(module, apt, engine, plan, before_packages)
+        if pin_changed:
+            # Holds first off, then the file, then holds on: a failure never leaves a stale pin alone.
+            apt.unhold(holds_now - holds_wanted)
+            if pref_wanted is None:
+                if pref_now is not None:
+                    os.remove(params["preferences_file"])
+            elif pref_now != pref_wanted:
+                tmp = params["preferences_file"] + ".dockfleet-tmp"
+                with open(tmp, "w") as handle:
+                    handle.write(pref_wanted)
+                os.chmod(tmp, 0o644)
+                module.atomic_move(tmp, params["preferences_file"])
+            apt.hold(holds_wanted - holds_now)
+    except AptError as exc:
+        module.fail_json(msg=str(exc), **result)
+    result["version_after"] = engine.versions()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.dockfleet.docker.plugins.module_utils import apt
+
+MADISON = """\
+ docker-ce | 5:26.1.5-1~debian.12~bookworm | http://dockfleet-mirror/linux/debian bookworm/stable amd64 Packages
+ docker-ce | 5:20.10.24-1~debian.12~bookworm | http://dockfleet-mirror/linux/debian bookworm/stable amd64 Packages
+ docker-ce | 5:26.1.5-1~debian.12~bookworm | http://other-mirror/linux/debian bookworm/stable amd64 Packages
+docker-ce-cli | 5:26.1.5-1~debian.12~bookworm | http://dockfleet-mirror/linux/debian bookworm/stable amd64 Packages
+"""
+
+DPKG_QUERY = (
+    "docker-ce\t5:20.10.24-1~debian.12~bookworm\thold ok installed\n"
+    "docker-ce-cli\t5:20.10.24-1~debian.12~bookworm\tinstall ok installed\n"
+    "containerd.io:amd64\t1.7.24-1\thold ok installed\n"
+    "docker-compose-plugin\t\tunknown ok not-installed\n"
+    "docker.io\t20.10.24+dfsg1-1\tdeinstall ok config-files\n"
+    "docker-buildx-plugin\t0.13.1-1\tinstall ok half-configured\n"
+)
+
+SHOW = """\
+Package: docker-ce
+Version: 5:26.1.5-1~debian.12~bookworm
+Depends: containerd.io (>= 1.6), iptables,
+ docker-ce-cli
+Recommends: ca-certificates
+
+Package: docker-ce
+Version: 5:20.10.24-1~debian.12~bookworm
+Depends: containerd.io (>= 1.4)
+"""
+
+
+def test_parse_madison_dedupes_and_filters_by_name():
+    assert apt.parse_madison(MADISON, "docker-ce") == [
+        "5:26.1.5-1~debian.12~bookworm",
+        "5:20.10.24-1~debian.12~bookworm",
+    ]
+    assert apt.parse_madison(MADISON, "docker-ce-cli") == ["5:26.1.5-1~debian.12~bookworm"]
+    assert apt.parse_madison("", "docker-ce") == []
+    assert apt.parse_madison("N: Unable to locate package docker-ce", "docker-ce") == []
+
+
+def test_parse_dpkg_query():
+    installed, held = apt.parse_dpkg_query(DPKG_QUERY)
+    assert installed == {
+        "docker-ce": "5:20.10.24-1~debian.12~bookworm",
+        "docker-ce-cli": "5:20.10.24-1~debian.12~bookworm",
+        "containerd.io": "1.7.24-1",
+        # half-configured is installed (and broken): the plan must still move it.
+        "docker-buildx-plugin": "0.13.1-1",
+    }
+    assert held == {"docker-ce", "containerd.io"}
+
+
+def test_parse_field_reads_first_paragraph_with_continuations():
+    assert apt.parse_field(SHOW, "Depends") == "containerd.io (>= 1.6), iptables, docker-ce-cli"
+    assert apt.parse_field(SHOW, "Recommends") == "ca-certificates"
+    assert apt.parse_field(SHOW, "Conflicts") == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)\n"
+        "E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?",
+        "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 77 (apt-get)",
+        "dpkg: error: dpkg frontend lock was locked by another process with pid 12",
+    ],
+)
+def test_lock_errors_are_recognised(text):
+    assert apt.is_lock_error(text)
+
+
+def test_lock_holder():
+    assert apt.lock_holder("It is held by process 4242 (unattended-upgr)") == "process 4242 (unattended-upgr)"
+    assert apt.lock_holder("no holder here") == ""
+
+
+def test_other_errors_are_not_lock_errors():
+    assert not apt.is_lock_error("E: Version '5:99' for 'docker-ce' was not found")
+
+
+class FakeModule:
+    """Records commands; answers from a list of (rc, out, err)."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.commands = []
+
+    def run_command(self, cmd, environ_update=None, data=None):
+        self.commands.append(cmd)
+        assert environ_update["LC_ALL"] == "C"
+        return self.answers.pop(0)
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+LOCKED = (100, "", "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 4242 (unattended-upgr)")
+
+
+def test_lock_is_waited_for_then_the_command_runs():
+    clock = FakeClock()
+    module = FakeModule([LOCKED, LOCKED, (0, "done", "")])
+    runner = apt.Apt(module, lock_timeout=10, sleep=clock.sleep, clock=clock)
+    assert runner.install(["docker-ce=1"]) == "done"
+    assert len(module.commands) == 3
+    assert module.commands[0][1:3] == ["-o", "DPkg::Lock::Timeout=10"]
+    assert module.commands[2][1:3] == ["-o", "DPkg::Lock::Timeout=6"]
+
+
+def test_lock_wait_is_bounded_and_fails_clearly():
+    clock = FakeClock()
+    module = FakeModule([LOCKED] * 20)
+    runner = apt.Apt(module, lock_timeout=5, sleep=clock.sleep, clock=clock)
+    with pytest.raises(apt.AptLockTimeout) as error:
+        runner.hold(["docker-ce"])
+    message = str(error.value)
+    assert "process 4242 (unattended-upgr)" in message
+    assert "lock_timeout=5" in message
+    assert "nothing was changed" in message
+    assert len(module.commands) == 4  # t=0, 2, 4, 6: gives up once past the deadline
+
+
+def test_install_failure_is_reported_with_apt_errors():
+    module = FakeModule([(100, "Reading package lists...", "E: Version '5:99' for 'docker-ce' was not found")])
+    runner = apt.Apt(module, lock_timeout=5)
+    with pytest.raises(apt.AptError, match="Version '5:99'") as error:
+        runner.install(["docker-ce=5:99"], allow_downgrades=True)
+    assert not isinstance(error.value, apt.AptLockTimeout)
+    command = module.commands[0]
+    assert "--allow-downgrades" in command and "--no-install-recommends" in command
+    assert command[-2:] == ["install", "docker-ce=5:99"]
+
+
+def test_download_only_goes_first():
+    module = FakeModule([(0, "", "")])
+    apt.Apt(module).download(["docker-ce=1"])
+    command = module.commands[0]
+    assert "--download-only" in command
+    assert command[-2:] == ["install", "docker-ce=1"]
