@@ -80,7 +80,7 @@ def _number(value, kind, what, line):
     try:
         return kind(value)
     except ValueError:
-        raise ChronyOutputError("chronyc printed %r as %s in %r" % (value, what, line.strip()))
+        raise ChronyOutputError("chronyc printed %r as %s in %r" % (value, what, line.strip())) from None
 
 
 def _octal(value):
@@ -139,7 +139,7 @@ def max_sample_age(source, probe_age=None):
     younger than STALE_POLLS poll intervals counts.
     """
     if probe_age is not None:
-        return int(math.ceil(probe_age)) + 1
+        return math.ceil(probe_age) + 1
     return STALE_POLLS * (2 ** max(source["poll"], 0))
 
 
@@ -176,7 +176,8 @@ def assess(tracking, sources, max_offset, probe_age=None):
             problems.append("chronyd has no time source configured and does not serve its own clock")
         elif not reachable:
             problems.append(
-                "chronyd is not synchronised: none of its %d sources answered (%s)" % (len(sources), ", ".join(unreachable))
+                "chronyd is not synchronised: none of its %d sources answered (%s)"
+                % (len(sources), ", ".join(unreachable))
             )
         else:
             problems.append(
@@ -205,9 +206,7 @@ def assess(tracking, sources, max_offset, probe_age=None):
             warnings.append("sources not answering: %s" % ", ".join(unreachable))
 
     if abs(offset) > max_offset:
-        problems.append(
-            "clock offset %s exceeds the allowed %s s" % (format_offset(offset), max_offset)
-        )
+        problems.append("clock offset %s exceeds the allowed %s s" % (format_offset(offset), max_offset))
 
     return dict(
         healthy=not problems,
@@ -232,7 +231,12 @@ def format_offset(offset):
 
 def summary(assessment, source_count):
     """One line describing a host's time sync, for tables and messages."""
-    if assessment["selected_source"]:
+    if assessment["local_reference"]:
+        head = "serves its local clock, stratum %d, offset %s" % (
+            assessment["stratum"],
+            format_offset(assessment["offset"]),
+        )
+    elif assessment["selected_source"]:
         head = "source %s, stratum %d, offset %s" % (
             assessment["selected_source"],
             assessment["stratum"],

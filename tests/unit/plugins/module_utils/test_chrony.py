@@ -182,11 +182,16 @@ class TestAssess:
         sources = chrony.parse_sources("^,?,192.0.2.1,0,6,0,4294967295,0.0,0.0,0.0\n")
         result = chrony.assess(chrony.parse_tracking(TRACKING_LOCAL), sources, max_offset=0.1, probe_age=1)
         assert result["healthy"]
-        assert result["warnings"] == ["serving its local clock at stratum 8; configured sources not answering: 192.0.2.1"]
+        assert result["warnings"] == [
+            "serving its local clock at stratum 8; configured sources not answering: 192.0.2.1"
+        ]
 
     def test_just_started_is_not_synchronised(self):
         result = chrony.assess(
-            chrony.parse_tracking(TRACKING_UNSYNCED), chrony.parse_sources(SOURCES_STARTING), max_offset=0.1, probe_age=1
+            chrony.parse_tracking(TRACKING_UNSYNCED),
+            chrony.parse_sources(SOURCES_STARTING),
+            max_offset=0.1,
+            probe_age=1,
         )
         assert not result["healthy"]
         assert result["selected_source"] is None
@@ -221,9 +226,7 @@ class TestAssess:
         assert not result["healthy"]
 
     def test_selected_source_silent_while_another_answers(self):
-        sources = chrony.parse_sources(
-            "^,*,10.0.0.1,2,6,377,300,0.0,0.0,0.0\n^,+,10.0.0.2,2,6,377,2,0.0,0.0,0.0\n"
-        )
+        sources = chrony.parse_sources("^,*,10.0.0.1,2,6,377,300,0.0,0.0,0.0\n^,+,10.0.0.2,2,6,377,2,0.0,0.0,0.0\n")
         result = chrony.assess(tracking(ref_name="10.0.0.1"), sources, max_offset=0.1, probe_age=4)
         assert not result["healthy"]
         assert result["problems"] == ["selected source 10.0.0.1 does not answer"]
@@ -259,7 +262,10 @@ class TestWords:
         result = chrony.assess(
             chrony.parse_tracking(TRACKING_SYNCED), chrony.parse_sources(SOURCES_SYNCED), max_offset=0.1, probe_age=1
         )
-        assert chrony.summary(result, 2) == "source 172.18.0.5, stratum 9, offset +0.000015 s (slow), 1/2 sources answering"
+        assert (
+            chrony.summary(result, 2)
+            == "source 172.18.0.5, stratum 9, offset +0.000015 s (slow), 1/2 sources answering"
+        )
 
     def test_summary_names_the_problem(self):
         sources = chrony.parse_sources(SOURCES_SERVER_GONE)
