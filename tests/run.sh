@@ -45,8 +45,11 @@ sanity() {
   # ansible-test wants the collection under ansible_collections/<ns>/<name> and
   # downloads a pip bootstrap script from a host CI cannot reach: copy the tracked
   # files into place and give it the local stand-in (tests/sanity/get_pip_shim.py).
-  local dest="$root/.cache/sanity/ansible_collections/dockfleet/docker" pip_version
-  rm -rf "$dest" && mkdir -p "$dest"
+  # Outside the checkout: inside it, git would call the copy ignored and ansible-test
+  # would find no targets.
+  local work="${TMPDIR:-/tmp}/dockfleet-sanity" pip_version
+  local dest="$work/ansible_collections/dockfleet/docker"
+  rm -rf "$work" && mkdir -p "$dest"
   git ls-files -co --exclude-standard | grep -v '^molecule/\|^tests/platform/\|^examples/' |
     while read -r f; do [ -e "$f" ] && echo "$f"; done | tar -cf - -T - | tar -C "$dest" -xf -
   pip_version=$(python -c 'from ansible_test._internal.python_requirements import PIP_VERSION as v; print(v)' 2>/dev/null ||
@@ -58,7 +61,13 @@ PY
   )
   mkdir -p ~/.ansible/test/cache
   cp tests/sanity/get_pip_shim.py ~/.ansible/test/cache/get_pip_${pip_version//./_}.py
-  (cd "$dest" && ansible-test sanity --python 3.11 --venv --color no)
+  (cd "$dest" && ansible-test sanity --python 3.11 --venv --color no) 2>&1 | tee "$work/sanity.out"
+  local rc=${PIPESTATUS[0]}
+  if grep -q "All targets skipped" "$work/sanity.out"; then
+    echo "ansible-test found nothing to test: treating that as a failure" >&2
+    return 1
+  fi
+  return "$rc"
 }
 
 build() {

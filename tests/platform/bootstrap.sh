@@ -9,8 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 ensure_host_tools() {
-  # debootstrap builds the images; apt-ftparchive (apt-utils) and gpg build the mirror.
-  apt_install debootstrap apt-utils gnupg debian-archive-keyring python3-venv make
+  # debootstrap builds the images; apt-ftparchive (apt-utils) and gpg build the mirror;
+  # shellcheck lets ansible-test sanity check the shell scripts.
+  apt_install debootstrap apt-utils gnupg debian-archive-keyring python3-venv make shellcheck
 }
 
 ensure_venv() {
