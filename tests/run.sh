@@ -76,16 +76,25 @@ build() {
   local out="$root/.cache/build" installed="$root/.cache/build/collections" module rc=0
   rm -rf "$out" && mkdir -p "$out"
   ansible-galaxy collection build --force --output-path "$out" . >/dev/null || return 1
-  ansible-galaxy collection install --no-deps -p "$installed" "$out"/dockfleet-docker-*.tar.gz >/dev/null || return 1
+  ansible-galaxy collection install --force --no-deps -p "$installed" "$out"/dockfleet-docker-*.tar.gz >/dev/null || return 1
   for module in plugins/modules/*.py; do
     module=$(basename "$module" .py)
-    if ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc "dockfleet.docker.$module" >/dev/null; then
+    # ansible-doc exits 0 even when it cannot load a module: check the JSON it returns.
+    if ANSIBLE_COLLECTIONS_PATH="$installed" ansible-doc -j "dockfleet.docker.$module" 2>/dev/null |
+      python -c 'import json, sys; m = sys.argv[1]; d = json.load(sys.stdin)[m]["doc"]; assert d["module"] and d["options"]' \
+        "dockfleet.docker.$module"; then
       echo "ansible-doc dockfleet.docker.$module: ok"
     else
       echo "ansible-doc dockfleet.docker.$module: FAILED"
       rc=1
     fi
   done
+  # The execution-environment definition must at least produce a build context.
+  ansible-builder create -f execution-environment.yml --context "$out/ee" >/dev/null || {
+    echo "execution-environment.yml: ansible-builder create FAILED"
+    return 1
+  }
+  echo "execution-environment.yml: build context created"
   return $rc
 }
 
