@@ -27,8 +27,10 @@ up() {
     exit 1
   fi
   grep -A20 '^PLAY RECAP' "$state/site.log" | sed -n '1,6p'
-  ansible-playbook -i "$here/inventory" "$here/summary.yml" -e "dockfleet_lab_state=$state" 2>&1 |
-    sed -n '/BEGIN LAB SUMMARY/,/END LAB SUMMARY/p' | sed -e 's/^ *"//' -e 's/",\?$//' -e '/LAB SUMMARY/d'
+  ansible-playbook -i "$here/inventory" "$here/summary.yml" -e "dockfleet_lab_state=$state" >"$state/summary.log" 2>&1 ||
+    { tail -20 "$state/summary.log"; exit 1; }
+  echo
+  cat "$state/summary.txt"
 }
 
 down() {
