@@ -1,0 +1,215 @@
+"""The swarm role on one manager and two workers.
+
+The first tests check what converge left on the engines. The later ones change something
+(a label dropped from the inventory, a refused drain, a node that left and formed its own
+swarm), run the scenario's converge playbook or a module again from the controller, and
+check the engines afterwards. They run in file order and build on each other.
+"""
+
+import json
+import os
+import pathlib
+import re
+import subprocess
+import tempfile
+import time
+
+import pytest
+import testinfra
+
+SCENARIO = pathlib.Path(__file__).resolve().parents[1]
+INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
+MANAGER = "swarm-manager-1"
+WORKER_1 = "swarm-worker-1"
+WORKER_2 = "swarm-worker-2"
+ROLES = {MANAGER: "manager", WORKER_1: "worker", WORKER_2: "worker"}
+LABELS = {
+    MANAGER: {"tier": "control"},
+    WORKER_1: {"zone": "a", "disk": "ssd", "scratch": "true"},
+    WORKER_2: {"zone": "b"},
+}
+
+
+def engine_host(name):
+    return testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, INVENTORY))
+
+
+@pytest.fixture(scope="module")
+def manager():
+    return engine_host(MANAGER)
+
+
+def nodes(manager):
+    """Every node the manager lists, as the engine reports it."""
+    ids = manager.check_output("docker node ls -q").split()
+    return json.loads(manager.check_output("docker node inspect %s" % " ".join(ids)))
+
+
+def by_hostname(manager):
+    """Ready nodes by hostname (a node that left stays listed as Down until pruned)."""
+    result = {}
+    for node in nodes(manager):
+        if node["Status"]["State"] == "ready":
+            result[node["Description"]["Hostname"]] = node
+    return result
+
+
+def run(command):
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=str(SCENARIO))
+    return done.returncode, done.stdout
+
+
+def converge(variables=None):
+    """Run the scenario's converge playbook with ``variables`` as extra vars; return (rc, output)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(variables or {}, handle)
+    try:
+        return run(["ansible-playbook", "-i", INVENTORY, str(SCENARIO / "converge.yml"), "-e", "@" + handle.name])
+    finally:
+        os.unlink(handle.name)
+
+
+def changes(output, host_name):
+    match = re.search(r"^%s\s*:\s*ok=\d+\s+changed=(\d+)" % re.escape(host_name), output, re.M)
+    assert match, output
+    return int(match.group(1))
+
+
+# --------------------------------------------------------------------------- converged state
+
+
+def test_all_nodes_are_ready_with_their_declared_roles(manager):
+    listed = nodes(manager)
+    assert len(listed) == 3, [(n["Description"]["Hostname"], n["Status"]["State"]) for n in listed]
+    ready = by_hostname(manager)
+    assert sorted(ready) == sorted(ROLES)
+    for hostname, node in ready.items():
+        assert node["Spec"]["Role"] == ROLES[hostname], hostname
+        assert node["Spec"]["Availability"] == "active", hostname
+    assert ready[MANAGER]["ManagerStatus"]["Leader"] is True
+
+
+def test_every_node_carries_exactly_its_declared_labels(manager):
+    ready = by_hostname(manager)
+    for hostname, labels in LABELS.items():
+        assert ready[hostname]["Spec"]["Labels"] == labels, hostname
+
+
+def test_swarm_settings_are_as_declared(manager):
+    spec = json.loads(manager.check_output("docker info --format '{{json .Swarm.Cluster.Spec}}'"))
+    assert spec["CAConfig"]["NodeCertExpiry"] == 30 * 24 * 3600 * 10**9
+    assert spec["Orchestration"]["TaskHistoryRetentionLimit"] == 3
+
+
+def test_a_second_run_changes_nothing_and_never_prints_a_token():
+    rc, output = converge()
+    assert rc == 0, output
+    for name in ROLES:
+        assert changes(output, name) == 0, output
+    assert "SWMTKN-" not in output
+
+
+# --------------------------------------------------------------------------- placement
+
+
+def test_a_service_constrained_to_a_label_runs_only_on_the_labelled_node(manager):
+    manager.check_output(
+        "docker service create --detach=false --no-resolve-image --name pinned --replicas 3 "
+        "--constraint node.labels.disk==ssd dockfleet/busybox:latest sleep 3600"
+    )
+    try:
+        running = manager.check_output(
+            "docker service ps pinned --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'"
+        ).splitlines()
+        assert len(running) == 3, running
+        assert all(line.startswith(WORKER_1 + " Running") for line in running), running
+    finally:
+        manager.run("docker service rm pinned")
+
+
+# --------------------------------------------------------------------------- declarative labels
+
+
+def test_a_label_removed_from_the_inventory_disappears_on_the_next_run(manager):
+    # A label added by hand is not declared either: exact mode removes it too.
+    worker_2 = by_hostname(manager)[WORKER_2]
+    manager.check_output("docker node update --label-add manual=1 %s" % worker_2["ID"])
+    rc, output = converge({"swarm_test_worker_1_labels": {"zone": "a", "disk": "ssd"}})
+    assert rc == 0, output
+    ready = by_hostname(manager)
+    assert ready[WORKER_1]["Spec"]["Labels"] == {"zone": "a", "disk": "ssd"}
+    assert ready[WORKER_2]["Spec"]["Labels"] == LABELS[WORKER_2]
+    # Back to the inventory as written: the label comes back.
+    rc, output = converge()
+    assert rc == 0, output
+    assert by_hostname(manager)[WORKER_1]["Spec"]["Labels"] == LABELS[WORKER_1]
+
+
+# --------------------------------------------------------------------------- quorum safety
+
+
+def test_draining_the_last_manager_is_refused_and_changes_nothing(manager):
+    before = by_hostname(manager)[MANAGER]
+    rc, output = run([
+        "ansible", MANAGER, "-i", INVENTORY, "-m", "dockfleet.docker.swarm_node",
+        "-a", json.dumps({"node": MANAGER, "availability": "drain"}),
+    ])
+    assert rc != 0, output
+    assert "Nothing was changed" in output, output
+    assert "Refusing to set manager '%s'" % MANAGER in output, output
+    assert "the swarm has 1 manager, 1 reachable (a majority needs 1)" in output, output
+    assert "last active reachable manager" in output, output
+    after = by_hostname(manager)[MANAGER]
+    assert after["Spec"]["Availability"] == "active"
+    assert after["Version"]["Index"] == before["Version"]["Index"]
+
+
+def test_demoting_the_only_manager_is_refused(manager):
+    rc, output = run([
+        "ansible", MANAGER, "-i", INVENTORY, "-m", "dockfleet.docker.swarm_node",
+        "-a", json.dumps({"node": MANAGER, "role": "worker"}),
+    ])
+    assert rc != 0, output
+    assert "it is the only manager" in output, output
+    assert by_hostname(manager)[MANAGER]["Spec"]["Role"] == "manager"
+
+
+# --------------------------------------------------------------------------- membership
+
+
+def test_a_node_in_another_swarm_is_refused_then_moved_and_its_old_node_pruned(manager):
+    worker_2 = engine_host(WORKER_2)
+    old_id = by_hostname(manager)[WORKER_2]["ID"]
+    worker_2.check_output("docker swarm leave")
+    address = worker_2.check_output("hostname -I").split()[0]
+    worker_2.check_output("docker swarm init --advertise-addr %s" % address)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        states = dict((n["ID"], n["Status"]["State"]) for n in nodes(manager))
+        if states.get(old_id) == "down":
+            break
+        time.sleep(2)
+    assert states.get(old_id) == "down", states
+
+    rc, output = converge()
+    assert rc != 0, output
+    assert "already in a different swarm" in output, output
+    assert "Nothing was changed" in output, output
+    assert json.loads(worker_2.check_output("docker info --format '{{json .Swarm}}'"))["ControlAvailable"] is True
+    assert old_id in [n["ID"] for n in nodes(manager)]  # a failed host in the play: nothing is pruned
+
+    rc, output = converge({"swarm_leave_other_swarm": True})
+    assert rc == 0, output
+    listed = nodes(manager)
+    assert old_id not in [n["ID"] for n in listed], "the Down node that left was not pruned"
+    assert sorted(n["Description"]["Hostname"] for n in listed) == sorted(ROLES)
+    ready = by_hostname(manager)
+    assert ready[WORKER_2]["Spec"]["Role"] == "worker"
+    assert ready[WORKER_2]["Spec"]["Labels"] == LABELS[WORKER_2]
+
+
+def test_a_final_run_changes_nothing():
+    rc, output = converge()
+    assert rc == 0, output
+    for name in ROLES:
+        assert changes(output, name) == 0, output
