@@ -59,6 +59,12 @@ options:
     type: str
     choices: [auto, required, never]
     default: auto
+  check_tls_files:
+    description:
+      - Check that the TLS files the settings name exist on the host and that the key is not readable by every user.
+      - Only turn off for a preview (check mode) made before the files are issued.
+    type: bool
+    default: true
   service:
     description: The systemd unit that runs dockerd; its command line is checked for flags that clash with the file.
     type: str
@@ -106,6 +112,10 @@ config:
   description: The daemon.json content after the run (what would be written in check mode).
   returned: always
   type: dict
+previous_config:
+  description: The daemon.json content before the run (C(null) when the file did not exist or was not valid JSON).
+  returned: always
+  type: dict
 changed_keys:
   description: Keys whose value differs between the previous and the new file.
   returned: always
@@ -132,6 +142,14 @@ previous_exists:
   description: Whether the file existed before this run (a rollback removes it when it did not).
   returned: always
   type: bool
+path:
+  description: The daemon configuration file.
+  returned: always
+  type: str
+file_changed:
+  description: daemon.json was (or in check mode would be) rewritten.
+  returned: always
+  type: bool
 dropin_path:
   description: The host-flags drop-in this module manages.
   returned: always
@@ -156,6 +174,12 @@ validated_by_dockerd:
   description: The candidate file passed C(dockerd --validate).
   returned: always
   type: bool
+dockerd_validation_skipped:
+  description:
+    - Why C(dockerd --validate) was not run although dockerd has it (with O(check_tls_files=false), the TLS files it
+      would load are not there yet), or C(null).
+  returned: always
+  type: str
 """
 
 import os
@@ -323,6 +347,7 @@ def main():
             dockerd_validation=dict(type="str", choices=["auto", "required", "never"], default="auto"),
             service=dict(type="str", default="docker.service"),
             manage_host_flags=dict(type="bool", default=True),
+            check_tls_files=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -345,7 +370,12 @@ def main():
     # 2. Validate before anything is written.
     unit_errors, dropin_wanted, dockerd = check_unit(host, dict(params, service=service), desired, dropin_path)
     engine_text, can_validate = host.engine(dockerd)
-    errors = schema.validate(desired, schema.parse_engine_version(engine_text), params["allow_insecure_tcp"], file_stat)
+    errors = schema.validate(
+        desired,
+        schema.parse_engine_version(engine_text),
+        params["allow_insecure_tcp"],
+        file_stat if params["check_tls_files"] else None,
+    )
     errors += unit_errors
     if errors:
         module.fail_json(msg="daemon.json not changed: " + " ".join(errors), errors=errors)
@@ -358,7 +388,10 @@ def main():
     dropin_changed = dropin_wanted != dropin_current
     result = dict(
         changed=file_changed or dropin_changed,
+        path=path,
+        file_changed=file_changed,
         config=desired,
+        previous_config=current,
         backup_file=None,
         previous_exists=current_text is not None,
         dropin_path=dropin_path,
@@ -367,6 +400,7 @@ def main():
         dropin_previous_exists=dropin_current is not None,
         engine_version=engine_text,
         validated_by_dockerd=False,
+        dockerd_validation_skipped=None,
         **costs,
     )
     if dropin_changed:
@@ -383,7 +417,13 @@ def main():
         )
     result["diff"] = diffs
 
-    if file_changed and dockerd and can_validate and params["dockerd_validation"] != "never":
+    # dockerd --validate loads the TLS key pair: a preview made before the files are issued cannot use it.
+    missing_tls = [
+        desired[k] for k in schema.TLS_FILE_KEYS if isinstance(desired.get(k), str) and not file_stat(desired[k])
+    ]
+    if missing_tls and not params["check_tls_files"]:
+        result["dockerd_validation_skipped"] = "%s not there yet" % ", ".join(missing_tls)
+    elif file_changed and dockerd and can_validate and params["dockerd_validation"] != "never":
         validate_with_dockerd(module, host, dockerd, text, os.path.dirname(path))
         result["validated_by_dockerd"] = True
     elif file_changed and params["dockerd_validation"] == "required":

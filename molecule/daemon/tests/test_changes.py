@@ -1,0 +1,77 @@
+"""Changes on daemon-1, run as an operator would (ansible-playbook with converge.yml):
+an unknown key is refused before anything is written, a reloadable key reloads without
+a restart, and a config dockerd refuses at start is rolled back with containers running."""
+
+import hashlib
+import json
+import time
+
+from conftest import run_playbook
+
+testinfra_hosts = ["ansible://daemon-1"]
+
+DAEMON_JSON = "/etc/docker/daemon.json"
+DROPIN = "/etc/systemd/system/docker.service.d/dockfleet-hosts.conf"
+
+
+def daemon_process(host):
+    """(MainPID, ExecMainStartTimestamp) of docker.service."""
+    out = host.check_output("systemctl show -p MainPID -p ExecMainStartTimestamp docker.service")
+    props = dict(line.split("=", 1) for line in out.splitlines())
+    return props["MainPID"], props["ExecMainStartTimestamp"]
+
+
+def file_state(host, path):
+    f = host.file(path)
+    return hashlib.sha256(f.content).hexdigest(), f.mtime
+
+
+def backups(host):
+    return host.run("ls -1 /etc/docker/ | grep -c '^daemon.json\\..*~$'").stdout.strip()
+
+
+def test_unknown_key_fails_before_anything_is_written(host):
+    before = (file_state(host, DAEMON_JSON), file_state(host, DROPIN), backups(host), daemon_process(host))
+    result = run_playbook("converge.yml", limit="daemon-1", extra_vars={"daemon_options": {"storage-drivr": "overlay2"}})
+    assert result.returncode != 0
+    assert "unknown daemon.json key 'storage-drivr' (did you mean 'storage-driver'?)" in result.stdout
+    after = (file_state(host, DAEMON_JSON), file_state(host, DROPIN), backups(host), daemon_process(host))
+    assert after == before
+
+
+def test_reloadable_change_reloads_without_restarting(host):
+    label = "dockfleet.test=reload-%d" % time.time_ns()
+    pid, started = daemon_process(host)
+    result = run_playbook("converge.yml", limit="daemon-1", extra_vars={"daemon_labels": [label]})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "TASK [dockfleet.docker.daemon : Reload dockerd (SIGHUP)" in result.stdout
+    assert daemon_process(host) == (pid, started)
+    labels = json.loads(host.check_output("docker info --format '{{json .Labels}}'"))
+    assert label in labels
+    assert json.loads(host.file(DAEMON_JSON).content_string)["labels"] == [label]
+
+
+def test_config_refused_at_start_is_rolled_back_and_containers_keep_running(host, fixtures_ready):
+    host.run("docker rm -f dockfleet-canary")
+    host.check_output("docker run -d --name dockfleet-canary dockfleet/busybox:latest sleep 100000")
+    canary_before = host.check_output("docker inspect --format '{{.Id}} {{.State.StartedAt}}' dockfleet-canary")
+    config_before = host.file(DAEMON_JSON).content_string
+    dropin_before = host.file(DROPIN).content_string
+    pid_before, _ = daemon_process(host)
+
+    # Valid JSON, known keys, passes `dockerd --validate`, but overlay2 refuses the option at start.
+    result = run_playbook(
+        "converge.yml", limit="daemon-1", extra_vars={"daemon_options": {"storage-opts": ["overlay2.bogus=1"]}}
+    )
+    assert result.returncode != 0
+    assert "Rolled back: dockerd is up again with the previous configuration." in result.stdout
+    assert "overlay2.bogus" in result.stdout  # dockerd's own error, from its journal
+
+    assert host.file(DAEMON_JSON).content_string == config_before
+    assert host.file(DROPIN).content_string == dropin_before
+    assert host.service("docker").is_running
+    assert daemon_process(host)[0] != pid_before  # it really was restarted (twice)
+    # live-restore: the container started before never stopped.
+    assert host.check_output("docker inspect --format '{{.Id}} {{.State.StartedAt}}' dockfleet-canary") == canary_before
+    assert host.check_output("docker inspect --format '{{.State.Running}}' dockfleet-canary") == "true"
+    host.run("docker rm -f dockfleet-canary")
