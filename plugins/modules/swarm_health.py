@@ -1,0 +1,275 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: swarm_health
+short_description: Read a swarm's health for maintenance, plan a rolling order, wait until nodes and services settle
+version_added: 0.1.0
+description:
+  - Runs on a swarm manager and reads every node (state, role, leader, manager reachability, engine version), the
+    managers' quorum and every service's desired and running tasks. Reads only; never changes the swarm.
+  - With O(members) it runs the pre-flight of a rolling engine upgrade on the hosts listed - every node ready,
+    every manager reachable, the managers keep a majority while any one of them is down - and returns the order to
+    take the nodes in, workers first, then managers, the leader last (RV(order)). It does not fail on what it finds;
+    the caller collects RV(problems) into one report.
+  - With O(wait_for) it waits, up to O(timeout) seconds, until the node O(node) is ready (on the release
+    O(engine_version)), no task holds a container on O(node) any more, every service runs all its tasks, or the
+    managers keep their majority when O(node) goes down - and fails naming what did not happen in time. Errors
+    of the engine while it waits (a manager that has just restarted and has no leader yet) are retried.
+  - The C(dockfleet.docker.engine_upgrade) playbook uses it before and between the nodes it upgrades.
+extends_documentation_fragment:
+  - dockfleet.docker.engine
+options:
+  members:
+    description:
+      - Hosts to plan a rolling upgrade for, as a mapping of a host name (as the caller knows it, e.g. the inventory
+        name) to the swarm node ID of that host (C(docker info) C(.Swarm.NodeID)); an empty ID means the host is not
+        in a swarm, which is a problem.
+      - The order of the mapping is kept within workers and within managers.
+    type: dict
+  skip:
+    description:
+      - Hosts of O(members) that are already on the target version; they keep their place in RV(order) with
+        action V(skip).
+    type: list
+    elements: str
+    default: []
+  node:
+    description:
+      - Node ID (or hostname) the node conditions of O(wait_for) are about.
+    type: str
+  wait_for:
+    description:
+      - Conditions to wait for. V(node_ready) - O(node) is ready and, when a manager, reachable (and reports the
+        release O(engine_version) when given). V(node_drained) - no task on O(node) holds a container any more.
+        V(services_converged) - every replicated service runs all its replicas and every global service a task on
+        every eligible node. V(quorum_safe) - the other managers keep a majority while O(node) is down.
+    type: list
+    elements: str
+    choices: [node_ready, node_drained, services_converged, quorum_safe]
+    default: []
+  engine_version:
+    description:
+      - The release O(node) must report with V(node_ready), in any form (V(26.1.5), V(26.1.5+dfsg1), a package
+        version).
+    type: str
+  timeout:
+    description:
+      - Seconds to wait for O(wait_for). V(0) looks once.
+    type: int
+    default: 300
+  interval:
+    description:
+      - Seconds between two looks while waiting.
+    type: int
+    default: 2
+notes:
+  - Run it on a manager (delegate to one). It only reads, so check mode changes nothing either.
+seealso:
+  - module: dockfleet.docker.swarm_node
+  - module: dockfleet.docker.engine_package
+author:
+  - dockfleet maintainers (@dockfleet)
+attributes:
+  check_mode:
+    description: Reads only; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Nothing to compare; it changes nothing.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Plan a rolling upgrade of three hosts
+  dockfleet.docker.swarm_health:
+    members:
+      worker-1: 4q8x1kzr0m2s9t6v3w5y7a1b3
+      manager-1: 9z8y7x6w5v4u3t2s1r0q9p8o7
+    skip: [worker-1]
+  register: plan
+
+- name: Wait until worker-1 holds no task and every service runs all replicas
+  dockfleet.docker.swarm_health:
+    node: worker-1
+    wait_for: [node_drained, services_converged]
+    timeout: 180
+  delegate_to: manager-1
+"""
+
+RETURN = r"""
+nodes:
+  description: Every node of the swarm.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: 4q8x1kzr0m2s, hostname: worker-1, role: worker, availability: active, state: ready,
+            leader: false, reachable: false, engine_version: "26.1.5", addr: 10.0.0.21}]
+managers:
+  description: Manager count, reachable managers and the majority needed.
+  returned: always
+  type: dict
+  sample: {total: 3, reachable: 3, majority: 2, leader: manager-1}
+services:
+  description: Every service with its mode, desired and running tasks and whether they agree.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: web, mode: replicated, desired: 3, running: 3, converged: true}]
+problems:
+  description: With O(members), what stops a rolling upgrade, one row per host (or C(swarm)).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{host: worker-2, problem: "node is down, not ready"}]
+warnings:
+  description: With O(members), what the caller should know but does not stop the upgrade.
+  returned: always
+  type: list
+  elements: str
+order:
+  description: With O(members), the hosts in the order to upgrade them (workers, managers, the leader last).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{host: worker-1, node_id: 4q8x..., hostname: worker-1, role: worker, leader: false, action: upgrade}]
+unmet:
+  description: The conditions of O(wait_for) that did not hold at the last look (empty on success).
+  returned: always
+  type: list
+  elements: str
+waited:
+  description: Seconds spent waiting.
+  returned: always
+  type: float
+"""
+
+import time  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+
+from ansible_collections.dockfleet.docker.plugins.module_utils import upgrade_plan  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (  # noqa: E402
+    connect,
+    engine_argument_spec,
+    engine_errors,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import find_node  # noqa: E402
+
+
+def read_swarm(client):
+    """Nodes, services and tasks as the manager sees them."""
+    info = client.info().get("Swarm") or {}
+    if not info.get("ControlAvailable"):
+        raise RuntimeError(
+            "this host is not a reachable swarm manager (local node state '%s')" % info.get("LocalNodeState")
+        )
+    return client.nodes(), client.services(), client.tasks()
+
+
+def check(module, nodes, services, tasks):
+    """The unmet conditions of wait_for, with the node resolved by name or ID."""
+    params = module.params
+    node_id = None
+    if params["node"]:
+        node, error = find_node(nodes, params["node"])
+        if error:
+            return [error]
+        node_id = node["ID"]
+    unmet = upgrade_plan.unmet(
+        nodes, services, tasks, node_id, params["wait_for"], engine_version=params["engine_version"]
+    )
+    if "quorum_safe" in params["wait_for"] and node_id:
+        outage = upgrade_plan.manager_outage(nodes, node_id)
+        if outage:
+            unmet.append(outage)
+    return unmet
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=engine_argument_spec(
+            members=dict(type="dict"),
+            skip=dict(type="list", elements="str", default=[]),
+            node=dict(type="str"),
+            wait_for=dict(
+                type="list",
+                elements="str",
+                default=[],
+                choices=["node_ready", "node_drained", "services_converged", "quorum_safe"],
+            ),
+            engine_version=dict(type="str"),
+            timeout=dict(type="int", default=300),
+            interval=dict(type="int", default=2),
+        ),
+        required_if=[("wait_for", ["node_ready", "node_drained", "quorum_safe"], ["node"], True)],
+        supports_check_mode=True,
+    )
+    params = module.params
+    client = connect(module)
+    started = time.monotonic()
+    deadline = started + max(params["timeout"], 0) if params["wait_for"] else started
+    while True:
+        try:
+            nodes, services, tasks = read_swarm(client)
+            unmet = check(module, nodes, services, tasks)
+            error = None
+        except Exception as exc:  # a manager that just restarted answers with errors for a while
+            nodes, services, tasks = [], [], []
+            error = getattr(exc, "explanation", None) or str(exc)
+            unmet = ["the manager could not answer: %s" % error]
+        if not unmet or time.monotonic() >= deadline:
+            break
+        time.sleep(max(params["interval"], 1))
+    waited = round(time.monotonic() - started, 1)
+    if error and not params["wait_for"]:
+        with engine_errors(module, "list the swarm's nodes, services and tasks"):
+            raise RuntimeError(error)
+
+    result = dict(
+        changed=False,
+        nodes=[],
+        managers={},
+        services=upgrade_plan.services_convergence(services, tasks),
+        problems=[],
+        warnings=[],
+        order=[],
+        unmet=unmet,
+        waited=waited,
+    )
+    views = [upgrade_plan.node_view(n) for n in nodes]
+    result["nodes"] = [
+        dict((k, v[k]) for k in ("id", "hostname", "role", "availability", "state", "leader", "reachable", "addr"))
+        for v in views
+    ]
+    for entry, view in zip(result["nodes"], views):
+        entry["engine_version"] = view["engine_version"]
+    counts = ManagerCounts(views)
+    leaders = [v["hostname"] for v in views if v["leader"]]
+    result["managers"] = dict(
+        total=counts.total, reachable=counts.reachable, majority=counts.quorum, leader=leaders[0] if leaders else None
+    )
+    if params["members"] is not None:
+        members = dict((host, node_id or None) for host, node_id in params["members"].items())
+        result["problems"], result["warnings"] = upgrade_plan.preflight(nodes, members)
+        result["order"] = upgrade_plan.order(nodes, members, params["skip"])
+    if params["wait_for"] and unmet:
+        module.fail_json(
+            msg="Waited %ds for %s%s, but: %s."
+            % (
+                params["timeout"],
+                ", ".join(params["wait_for"]),
+                " of node %s" % params["node"] if params["node"] else "",
+                "; ".join(unmet),
+            ),
+            **result,
+        )
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
