@@ -286,6 +286,8 @@ def apply(client, actions):
                 "Docker engine refused to %s node '%s' (%s): %s. Changes before this one in the same call were applied."
                 % (action["kind"], action["hostname"], action["id"][:12], getattr(exc, "explanation", None) or exc)
             ) from exc
+    if promoted:
+        wait_reachable(client, promoted)
 
 
 def describe(action):

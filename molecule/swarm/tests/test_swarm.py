@@ -59,14 +59,33 @@ def run(command):
     return done.returncode, done.stdout
 
 
-def converge(variables=None):
+def converge(variables=None, *options):
     """Run the scenario's converge playbook with ``variables`` as extra vars; return (rc, output)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(variables or {}, handle)
     try:
-        return run(["ansible-playbook", "-i", INVENTORY, str(SCENARIO / "converge.yml"), "-e", "@" + handle.name])
+        return run(
+            ["ansible-playbook", "-i", INVENTORY, str(SCENARIO / "converge.yml"), "-e", "@" + handle.name, *options]
+        )
     finally:
         os.unlink(handle.name)
+
+
+def swarm_node(arguments, *options):
+    """Run dockfleet.docker.swarm_node on the manager; return (rc, output)."""
+    return run(
+        [
+            "ansible",
+            MANAGER,
+            "-i",
+            INVENTORY,
+            "-m",
+            "dockfleet.docker.swarm_node",
+            "-a",
+            json.dumps(arguments),
+            *options,
+        ]
+    )
 
 
 def changes(output, host_name):
@@ -101,14 +120,6 @@ def test_swarm_settings_are_as_declared(manager):
     assert spec["Orchestration"]["TaskHistoryRetentionLimit"] == 3
 
 
-def test_a_second_run_changes_nothing_and_never_prints_a_token():
-    rc, output = converge()
-    assert rc == 0, output
-    for name in ROLES:
-        assert changes(output, name) == 0, output
-    assert "SWMTKN-" not in output
-
-
 # --------------------------------------------------------------------------- placement
 
 
@@ -134,11 +145,25 @@ def test_a_label_removed_from_the_inventory_disappears_on_the_next_run(manager):
     # A label added by hand is not declared either: exact mode removes it too.
     worker_2 = by_hostname(manager)[WORKER_2]
     manager.check_output("docker node update --label-add manual=1 %s" % worker_2["ID"])
-    rc, output = converge({"swarm_test_worker_1_labels": {"zone": "a", "disk": "ssd"}})
+    dropped = {"swarm_test_worker_1_labels": {"zone": "a", "disk": "ssd"}}
+
+    # Check mode reports the change and makes none.
+    rc, output = converge(dropped, "--check", "--diff")
     assert rc == 0, output
+    assert changes(output, MANAGER) == 1, output
+    assert re.search(r'^-\s+"scratch": "true"', output, re.M), output
+    ready = by_hostname(manager)
+    assert ready[WORKER_1]["Spec"]["Labels"] == LABELS[WORKER_1]
+    assert ready[WORKER_2]["Spec"]["Labels"] == dict(LABELS[WORKER_2], manual="1")
+
+    # Verbose, so every result is printed: the join tokens must still never appear.
+    rc, output = converge(dropped, "-v")
+    assert rc == 0, output
+    assert "SWMTKN-" not in output
     ready = by_hostname(manager)
     assert ready[WORKER_1]["Spec"]["Labels"] == {"zone": "a", "disk": "ssd"}
     assert ready[WORKER_2]["Spec"]["Labels"] == LABELS[WORKER_2]
+
     # Back to the inventory as written: the label comes back.
     rc, output = converge()
     assert rc == 0, output
@@ -149,29 +174,48 @@ def test_a_label_removed_from_the_inventory_disappears_on_the_next_run(manager):
 
 
 def test_draining_the_last_manager_is_refused_and_changes_nothing(manager):
-    before = by_hostname(manager)[MANAGER]
-    rc, output = run([
-        "ansible", MANAGER, "-i", INVENTORY, "-m", "dockfleet.docker.swarm_node",
-        "-a", json.dumps({"node": MANAGER, "availability": "drain"}),
-    ])
+    before = by_hostname(manager)
+    # One call: a harmless label change on a worker and the drain. The drain is refused,
+    # so the label change must not be made either.
+    rc, output = swarm_node(
+        {
+            "nodes": [
+                {"node": WORKER_1, "labels": {"maintenance": "soon"}},
+                {"node": MANAGER, "availability": "drain"},
+            ]
+        }
+    )
     assert rc != 0, output
     assert "Nothing was changed" in output, output
     assert "Refusing to set manager '%s'" % MANAGER in output, output
     assert "the swarm has 1 manager, 1 reachable (a majority needs 1)" in output, output
     assert "last active reachable manager" in output, output
-    after = by_hostname(manager)[MANAGER]
-    assert after["Spec"]["Availability"] == "active"
-    assert after["Version"]["Index"] == before["Version"]["Index"]
+    after = by_hostname(manager)
+    for hostname in (MANAGER, WORKER_1):
+        assert after[hostname]["Version"]["Index"] == before[hostname]["Version"]["Index"], hostname
+    assert after[MANAGER]["Spec"]["Availability"] == "active"
+    assert after[WORKER_1]["Spec"]["Labels"] == LABELS[WORKER_1]
 
 
 def test_demoting_the_only_manager_is_refused(manager):
-    rc, output = run([
-        "ansible", MANAGER, "-i", INVENTORY, "-m", "dockfleet.docker.swarm_node",
-        "-a", json.dumps({"node": MANAGER, "role": "worker"}),
-    ])
+    rc, output = swarm_node({"node": MANAGER, "role": "worker"})
     assert rc != 0, output
     assert "it is the only manager" in output, output
     assert by_hostname(manager)[MANAGER]["Spec"]["Role"] == "manager"
+
+
+def test_promotion_waits_for_a_reachable_manager_and_demotion_is_checked(manager):
+    rc, output = swarm_node({"node": WORKER_2, "role": "manager"})
+    assert rc == 0, output
+    assert "The swarm has 2 managers: an even count" in output, output  # the even-count warning
+    promoted = by_hostname(manager)[WORKER_2]
+    assert promoted["Spec"]["Role"] == "manager"
+    assert promoted["ManagerStatus"]["Reachability"] == "reachable"  # the module waited for it
+    # Two reachable managers: demoting one keeps a majority of the one left.
+    rc, output = swarm_node({"node": WORKER_2, "role": "worker"}, "--diff")
+    assert rc == 0, output
+    assert '-        "role": "manager"' in output and '+        "role": "worker"' in output, output
+    assert by_hostname(manager)[WORKER_2]["Spec"]["Role"] == "worker"
 
 
 # --------------------------------------------------------------------------- membership
