@@ -69,7 +69,9 @@ def _network_address(value, where):
     try:
         return ipaddress.ip_network(str(value).strip(), strict=False)
     except ValueError:
-        raise DeclarationError("%s: %r is not an IP network in CIDR form (e.g. 10.10.0.0/24)" % (where, value))
+        raise DeclarationError(
+            "%s: %r is not an IP network in CIDR form (e.g. 10.10.0.0/24)" % (where, value)
+        ) from None
 
 
 def _address(value, where):
@@ -80,7 +82,7 @@ def _address(value, where):
     try:
         return ipaddress.ip_address(text)
     except ValueError:
-        raise DeclarationError("%s: %r is not an IP address" % (where, value))
+        raise DeclarationError("%s: %r is not an IP address" % (where, value)) from None
 
 
 def _canonical_subnet(value):
@@ -169,7 +171,9 @@ def normalise_network(spec, default_state="present"):
     if state == "absent":
         return desired
     if desired["labels"] and MANAGED_LABEL in desired["labels"]:
-        raise DeclarationError("%s: label %s is set by dockfleet itself; remove it from labels" % (where, MANAGED_LABEL))
+        raise DeclarationError(
+            "%s: label %s is set by dockfleet itself; remove it from labels" % (where, MANAGED_LABEL)
+        )
     if desired["driver_options"] and ENCRYPTED_OPTION in desired["driver_options"]:
         raise DeclarationError("%s: use encrypted: true instead of the driver option %r" % (where, ENCRYPTED_OPTION))
     if desired["encrypted"] and driver != "overlay":
@@ -207,7 +211,9 @@ def normalise_network(spec, default_state="present"):
                 for host, address in (entry.get("aux_addresses") or {}).items():
                     parsed = _address(address, "%s.aux_addresses.%s" % (at, host))
                     if parsed not in subnet:
-                        raise DeclarationError("%s: aux address %s=%s is outside subnet %s" % (at, host, parsed, subnet))
+                        raise DeclarationError(
+                            "%s: aux address %s=%s is outside subnet %s" % (at, host, parsed, subnet)
+                        )
                     aux[str(host)] = str(parsed)
                 item["aux_addresses"] = aux
             entries.append(item)
@@ -299,7 +305,9 @@ def _ipam_differences(declared, engine_entries):
         if current is None:
             continue
         for field in ("gateway", "ip_range", "aux_addresses"):
-            if entry[field] is not None and entry[field] != (current[field] or ({} if field == "aux_addresses" else None)):
+            if entry[field] is not None and entry[field] != (
+                current[field] or ({} if field == "aux_addresses" else None)
+            ):
                 found.append(_difference("ipam_config[%s].%s" % (entry["subnet"], field), entry[field], current[field]))
     return found
 
@@ -386,7 +394,9 @@ def normalise_volume(spec, default_state="present"):
         "labels": _str_dict(spec.get("labels"), "%s: labels" % where),
     }
     if desired["state"] == "present" and desired["labels"] and MANAGED_LABEL in desired["labels"]:
-        raise DeclarationError("%s: label %s is set by dockfleet itself; remove it from labels" % (where, MANAGED_LABEL))
+        raise DeclarationError(
+            "%s: label %s is set by dockfleet itself; remove it from labels" % (where, MANAGED_LABEL)
+        )
     return desired
 
 
@@ -434,8 +444,18 @@ def describe_users(users):
     return ", ".join("%s %s" % (user["kind"], user["name"]) for user in users)
 
 
-def plan(kind, declared, current, differences, users_of, recreate="never", force=False, exclusive=False,
-         exclusive_filter=None, force_detaches=False):
+def plan(
+    kind,
+    declared,
+    current,
+    differences,
+    users_of,
+    recreate="never",
+    force=False,
+    exclusive=False,
+    exclusive_filter=None,
+    force_detaches=False,
+):
     """Decide what happens to every resource, for the whole declared set at once.
 
     kind             "network" or "volume" (for messages).
@@ -526,18 +546,20 @@ def _step(name, action, differences_found=None):
 
 
 def _in_use_message(kind, name, reason, users, action, recreate, force_detaches, services):
-    message = "%s %r is in use by %s and %s, so dockfleet left it alone." % (
-        kind, name, describe_users(users), reason)
+    message = "%s %r is in use by %s and %s, so dockfleet left it alone." % (kind, name, describe_users(users), reason)
     if services:
         message += " Remove the %s from those services first (services cannot be detached by force)." % kind
     elif not force_detaches:
         message += " Remove or change those containers first; a %s cannot be detached from a container." % kind
     elif action == "recreated" and recreate == "when_unused":
-        message += (" recreate: when_unused never touches a %s in use; stop those containers, or set recreate: always "
-                    "with force: true to disconnect and reconnect them." % kind)
+        message += (
+            " recreate: when_unused never touches a %s in use; stop those containers, or set recreate: always "
+            "with force: true to disconnect and reconnect them." % kind
+        )
     else:
         message += " Set force: true to disconnect those containers first%s." % (
-            " and reconnect them to the new network" if action == "recreated" else "")
+            " and reconnect them to the new network" if action == "recreated" else ""
+        )
     return message
 
 
@@ -568,12 +590,14 @@ def report(steps, declared, current, describe):
     after = {}
     for step in steps:
         name = step["name"]
-        results.append({
-            "name": name,
-            "action": step["action"],
-            "differences": step["differences"],
-            "users": ["%s %s" % (user["kind"], user["name"]) for user in step["users"]],
-        })
+        results.append(
+            {
+                "name": name,
+                "action": step["action"],
+                "differences": step["differences"],
+                "users": ["%s %s" % (user["kind"], user["name"]) for user in step["users"]],
+            }
+        )
         if step["action"] == "unchanged":
             continue
         before[name] = describe(current.get(name))

@@ -261,13 +261,14 @@ summary:
   sample: {unchanged: 98, created: 2}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (imports follow the documentation blocks)
+
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (  # noqa: E402
     connect,
     engine_argument_spec,
     engine_errors,
 )
-from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (
+from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (  # noqa: E402
     DeclarationError,
     apply_order,
     changed,
@@ -355,8 +356,14 @@ class Networks:
             endpoint = ((info.get("NetworkSettings") or {}).get("Networks") or {}).get(network_name) or {}
             ipam = endpoint.get("IPAMConfig") or {}
             aliases = [a for a in endpoint.get("Aliases") or [] if not info["Id"].startswith(a)]
-            saved.append(dict(container=name, aliases=aliases or None, ipv4_address=ipam.get("IPv4Address") or None,
-                              ipv6_address=ipam.get("IPv6Address") or None))
+            saved.append(
+                dict(
+                    container=name,
+                    aliases=aliases or None,
+                    ipv4_address=ipam.get("IPv4Address") or None,
+                    ipv6_address=ipam.get("IPv6Address") or None,
+                )
+            )
         return saved
 
     def apply(self, step, desired, engine_network):
@@ -375,26 +382,33 @@ class Networks:
                 created = self.client.create_network(**network_create_arguments(desired))
             for endpoint in saved:
                 container = endpoint.pop("container")
-                with engine_errors(self.module, "reconnect container %r to the recreated network %r "
-                                   "(it stays disconnected; connect it by hand)" % (container, name)):
+                with engine_errors(
+                    self.module,
+                    "reconnect container %r to the recreated network %r "
+                    "(it stays disconnected; connect it by hand)" % (container, name),
+                ):
                     self.client.connect_container_to_network(container, created["Id"], **endpoint)
 
 
 def main():
-    mutually_exclusive = [("networks", option) for option in ["name"] + list(NETWORK_OPTIONS)]
+    mutually_exclusive = [("networks", option) for option in ["name", *NETWORK_OPTIONS]]
     argument_spec = engine_argument_spec(
-        networks=dict(type="list", elements="dict", options=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"]),
-            **NETWORK_OPTIONS
-        )),
+        networks=dict(
+            type="list",
+            elements="dict",
+            options=dict(
+                name=dict(type="str", required=True),
+                state=dict(type="str", choices=["present", "absent"]),
+                **NETWORK_OPTIONS,
+            ),
+        ),
         name=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         recreate=dict(type="str", choices=["never", "when_unused", "always"], default="never"),
         force=dict(type="bool", default=False),
         exclusive=dict(type="bool", default=False),
         exclusive_scope=dict(type="str", choices=["all", "local", "swarm"], default="all"),
-        **NETWORK_OPTIONS
+        **NETWORK_OPTIONS,
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=mutually_exclusive)
     params = module.params
@@ -404,7 +418,7 @@ def main():
     if params["networks"] is not None:
         items = params["networks"]
     else:
-        items = [dict((key, params[key]) for key in ["name"] + list(NETWORK_OPTIONS))]
+        items = [dict((key, params[key]) for key in ["name", *NETWORK_OPTIONS])]
     try:
         declared = [normalise_network(item, params["state"]) for item in items]
     except DeclarationError as exc:
@@ -414,17 +428,25 @@ def main():
     current, duplicates = engine.current()
     ambiguous = sorted(duplicates & set(d["name"] for d in declared))
     if ambiguous:
-        module.fail_json(msg="Several networks are named %s on this engine; remove the extra ones by id "
-                         "(docker network ls --filter name=...) before declaring them." % ", ".join(ambiguous))
+        module.fail_json(
+            msg="Several networks are named %s on this engine; remove the extra ones by id "
+            "(docker network ls --filter name=...) before declaring them." % ", ".join(ambiguous)
+        )
 
     scope = params["exclusive_scope"]
     try:
         steps, errors = plan(
-            "network", declared, current, network_differences,
+            "network",
+            declared,
+            current,
+            network_differences,
             users_of=lambda name: engine.users_of(current[name]),
-            recreate=params["recreate"], force=params["force"], exclusive=params["exclusive"],
-            exclusive_filter=None if scope == "all" else (
-                lambda network: (network.get("Scope") == "swarm") == (scope == "swarm")),
+            recreate=params["recreate"],
+            force=params["force"],
+            exclusive=params["exclusive"],
+            exclusive_filter=None
+            if scope == "all"
+            else (lambda network: (network.get("Scope") == "swarm") == (scope == "swarm")),
             force_detaches=True,
         )
     except DeclarationError as exc:

@@ -149,13 +149,14 @@ summary:
   sample: {unchanged: 3}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (imports follow the documentation blocks)
+
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (  # noqa: E402
     connect,
     engine_argument_spec,
     engine_errors,
 )
-from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (
+from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (  # noqa: E402
     DeclarationError,
     apply_order,
     changed,
@@ -203,18 +204,22 @@ def apply(module, client, step, desired):
 
 
 def main():
-    mutually_exclusive = [("volumes", option) for option in ["name"] + list(VOLUME_OPTIONS)]
+    mutually_exclusive = [("volumes", option) for option in ["name", *VOLUME_OPTIONS]]
     argument_spec = engine_argument_spec(
-        volumes=dict(type="list", elements="dict", options=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent"]),
-            **VOLUME_OPTIONS
-        )),
+        volumes=dict(
+            type="list",
+            elements="dict",
+            options=dict(
+                name=dict(type="str", required=True),
+                state=dict(type="str", choices=["present", "absent"]),
+                **VOLUME_OPTIONS,
+            ),
+        ),
         name=dict(type="str"),
         state=dict(type="str", choices=["present", "absent"], default="present"),
         recreate=dict(type="str", choices=["never", "when_unused", "always"], default="never"),
         exclusive=dict(type="bool", default=False),
-        **VOLUME_OPTIONS
+        **VOLUME_OPTIONS,
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=mutually_exclusive)
     params = module.params
@@ -224,7 +229,7 @@ def main():
     if params["volumes"] is not None:
         items = params["volumes"]
     else:
-        items = [dict((key, params[key]) for key in ["name"] + list(VOLUME_OPTIONS))]
+        items = [dict((key, params[key]) for key in ["name", *VOLUME_OPTIONS])]
     try:
         declared = [normalise_volume(item, params["state"]) for item in items]
     except DeclarationError as exc:
@@ -233,9 +238,15 @@ def main():
     client = connect(module)
     current = current_volumes(module, client)
     steps, errors = plan(
-        "volume", declared, current, volume_differences,
+        "volume",
+        declared,
+        current,
+        volume_differences,
         users_of=lambda name: users_of(module, client, name),
-        recreate=params["recreate"], force=False, exclusive=params["exclusive"], force_detaches=False,
+        recreate=params["recreate"],
+        force=False,
+        exclusive=params["exclusive"],
+        force_detaches=False,
     )
     results, diff = report(steps, declared, current, describe_volume)
     if errors:

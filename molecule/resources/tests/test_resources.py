@@ -19,7 +19,7 @@ import testinfra
 import yaml
 
 SCENARIO = pathlib.Path(__file__).resolve().parents[1]
-DECLARATION = yaml.safe_load((SCENARIO / "declaration.yml").read_text())
+DECLARATION = yaml.safe_load((SCENARIO / "vars" / "declaration.yml").read_text())
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
 MANAGER_NAME = "resources-manager-1"
 WORKER_NAME = "resources-worker-1"
@@ -52,10 +52,14 @@ def exists(host, kind, name):
 
 def snapshot(host):
     """Every network and volume with its id and labels: what check mode must leave alone."""
-    networks = host.check_output("docker network ls -q --no-trunc | xargs docker network inspect "
-                                 "--format '{{.Name}} {{.Id}} {{json .Labels}}' | sort")
-    volumes = host.check_output("docker volume ls -q | xargs -r docker volume inspect "
-                                "--format '{{.Name}} {{.CreatedAt}} {{json .Labels}} {{json .Options}}' | sort")
+    networks = host.check_output(
+        "docker network ls -q --no-trunc | xargs docker network inspect "
+        "--format '{{.Name}} {{.Id}} {{json .Labels}}' | sort"
+    )
+    volumes = host.check_output(
+        "docker volume ls -q | xargs -r docker volume inspect "
+        "--format '{{.Name}} {{.CreatedAt}} {{json .Labels}} {{json .Options}}' | sort"
+    )
     return networks, volumes
 
 
@@ -105,9 +109,14 @@ def changes(output, host_name):
 def test_bridge_network_matches_its_declaration(host):
     frontend = inspect(host, "network", "frontend")
     assert frontend["Driver"] == "bridge"
-    assert frontend["IPAM"]["Config"] == [{
-        "Subnet": "10.61.0.0/24", "Gateway": "10.61.0.1", "IPRange": "10.61.0.128/25",
-        "AuxiliaryAddresses": {"router": "10.61.0.2"}}]
+    assert frontend["IPAM"]["Config"] == [
+        {
+            "Subnet": "10.61.0.0/24",
+            "Gateway": "10.61.0.1",
+            "IPRange": "10.61.0.128/25",
+            "AuxiliaryAddresses": {"router": "10.61.0.2"},
+        }
+    ]
     assert frontend["Options"]["com.docker.network.driver.mtu"] == "1400"
     assert frontend["Labels"] == {"team": "web", "tier": "edge", MANAGED: "true"}
     backend = inspect(host, "network", "backend")
@@ -204,25 +213,32 @@ def test_label_change_with_when_unused_recreates(manager, worker):
 
 
 def test_in_use_network_with_drift_fails_naming_the_container(manager):
-    started = manager.run("docker run -d --name web-1 --network frontend --network-alias web "
-                          "dockfleet/busybox:latest sleep 600")
+    started = manager.run(
+        "docker run -d --name web-1 --network frontend --network-alias web dockfleet/busybox:latest sleep 600"
+    )
     assert started.rc == 0, started.stderr
     network_id = inspect(manager, "network", "frontend")["Id"]
     for policy in ("when_unused", "always"):
-        variables = declaration(networks={"frontend": with_labels("networks", "frontend", {"team": "ops"})},
-                                resources_recreate=policy)
+        variables = declaration(
+            networks={"frontend": with_labels("networks", "frontend", {"team": "ops"})}, resources_recreate=policy
+        )
         rc, output = converge(variables)
         assert rc != 0, policy
         assert "network 'frontend' is in use by container web-1" in output, output
         assert "Nothing was changed" in output
         assert inspect(manager, "network", "frontend")["Id"] == network_id
-        assert inspect(manager, "container", "web-1")["NetworkSettings"]["Networks"]["frontend"]["NetworkID"] == network_id
+        assert (
+            inspect(manager, "container", "web-1")["NetworkSettings"]["Networks"]["frontend"]["NetworkID"] == network_id
+        )
 
 
 def test_always_with_force_recreates_and_reconnects_the_container(manager):
     old_id = inspect(manager, "network", "frontend")["Id"]
-    variables = declaration(networks={"frontend": with_labels("networks", "frontend", {"team": "ops"})},
-                            resources_recreate="always", resources_force=True)
+    variables = declaration(
+        networks={"frontend": with_labels("networks", "frontend", {"team": "ops"})},
+        resources_recreate="always",
+        resources_force=True,
+    )
     rc, output = converge(variables)
     assert rc == 0, output
     frontend = inspect(manager, "network", "frontend")

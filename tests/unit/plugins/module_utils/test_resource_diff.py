@@ -77,45 +77,67 @@ class TestNormaliseNetwork:
         assert desired["driver"] == "bridge"
         assert desired["state"] == "present"
         assert (desired["attachable"], desired["internal"], desired["encrypted"], desired["enable_ipv6"]) == (
-            False, False, False, False)
+            False,
+            False,
+            False,
+            False,
+        )
         assert desired["ipam_config"] is None and desired["labels"] is None and desired["scope"] is None
 
     def test_labels_and_options_become_strings(self):
-        desired = network(labels={"tier": 1, "public": True}, driver_options={"com.docker.network.bridge.enable_icc": False})
+        desired = network(
+            labels={"tier": 1, "public": True}, driver_options={"com.docker.network.bridge.enable_icc": False}
+        )
         assert desired["labels"] == {"tier": "1", "public": "true"}
         assert desired["driver_options"] == {"com.docker.network.bridge.enable_icc": "false"}
 
     def test_subnets_and_addresses_are_canonical(self):
-        desired = network(enable_ipv6=True, ipam_config=[
-            {"subnet": "10.30.0.5/24", "gateway": "10.30.0.1/24", "aux_addresses": {"router": "10.30.0.2"}},
-            {"subnet": "fd00:0:0:0::/64", "gateway": "fd00:0::1"},
-        ])
+        desired = network(
+            enable_ipv6=True,
+            ipam_config=[
+                {"subnet": "10.30.0.5/24", "gateway": "10.30.0.1/24", "aux_addresses": {"router": "10.30.0.2"}},
+                {"subnet": "fd00:0:0:0::/64", "gateway": "fd00:0::1"},
+            ],
+        )
         assert desired["ipam_config"][0] == {
-            "subnet": "10.30.0.0/24", "gateway": "10.30.0.1", "ip_range": None, "aux_addresses": {"router": "10.30.0.2"}}
+            "subnet": "10.30.0.0/24",
+            "gateway": "10.30.0.1",
+            "ip_range": None,
+            "aux_addresses": {"router": "10.30.0.2"},
+        }
         assert desired["ipam_config"][1]["subnet"] == "fd00::/64"
         assert desired["ipam_config"][1]["gateway"] == "fd00::1"
 
     def test_empty_ipam_config_means_engine_assigned(self):
         assert network(ipam_config=[])["ipam_config"] is None
 
-    @pytest.mark.parametrize("spec, message", [
-        ({"name": "bridge"}, "engine creates and owns"),
-        ({"name": "ingress", "state": "absent"}, "engine creates and owns"),
-        ({"name": " "}, "needs a name"),
-        ({"ipam_config": [{"gateway": "10.0.0.1"}]}, "needs a subnet"),
-        ({"ipam_config": [{"subnet": "10.0.0.0/33"}]}, "not an IP network"),
-        ({"ipam_config": [{"subnet": "10.0.0.0/24", "gateway": "10.0.1.1"}]}, "gateway 10.0.1.1 is outside subnet"),
-        ({"ipam_config": [{"subnet": "10.0.0.0/24", "ip_range": "10.0.0.0/16"}]}, "ip_range 10.0.0.0/16 is outside"),
-        ({"ipam_config": [{"subnet": "10.0.0.0/24", "aux_addresses": {"r": "10.9.0.1"}}]}, "aux address r=10.9.0.1"),
-        ({"ipam_config": [{"subnet": "10.0.0.0/24"}, {"subnet": "10.0.0.0/24"}]}, "declared twice"),
-        ({"ipam_config": [{"subnet": "fd00::/64"}]}, "set enable_ipv6: true"),
-        ({"encrypted": True}, "overlay networks only"),
-        ({"attachable": True, "driver": "macvlan"}, "overlay networks only"),
-        ({"driver": "overlay", "scope": "local"}, "scope 'swarm'"),
-        ({"labels": {"io.dockfleet.managed": "false"}}, "set by dockfleet itself"),
-        ({"driver": "overlay", "driver_options": {"encrypted": ""}}, "use encrypted: true"),
-        ({"labels": ["a=b"]}, "must be a mapping"),
-    ])
+    @pytest.mark.parametrize(
+        "spec, message",
+        [
+            ({"name": "bridge"}, "engine creates and owns"),
+            ({"name": "ingress", "state": "absent"}, "engine creates and owns"),
+            ({"name": " "}, "needs a name"),
+            ({"ipam_config": [{"gateway": "10.0.0.1"}]}, "needs a subnet"),
+            ({"ipam_config": [{"subnet": "10.0.0.0/33"}]}, "not an IP network"),
+            ({"ipam_config": [{"subnet": "10.0.0.0/24", "gateway": "10.0.1.1"}]}, "gateway 10.0.1.1 is outside subnet"),
+            (
+                {"ipam_config": [{"subnet": "10.0.0.0/24", "ip_range": "10.0.0.0/16"}]},
+                "ip_range 10.0.0.0/16 is outside",
+            ),
+            (
+                {"ipam_config": [{"subnet": "10.0.0.0/24", "aux_addresses": {"r": "10.9.0.1"}}]},
+                "aux address r=10.9.0.1",
+            ),
+            ({"ipam_config": [{"subnet": "10.0.0.0/24"}, {"subnet": "10.0.0.0/24"}]}, "declared twice"),
+            ({"ipam_config": [{"subnet": "fd00::/64"}]}, "set enable_ipv6: true"),
+            ({"encrypted": True}, "overlay networks only"),
+            ({"attachable": True, "driver": "macvlan"}, "overlay networks only"),
+            ({"driver": "overlay", "scope": "local"}, "scope 'swarm'"),
+            ({"labels": {"io.dockfleet.managed": "false"}}, "set by dockfleet itself"),
+            ({"driver": "overlay", "driver_options": {"encrypted": ""}}, "use encrypted: true"),
+            ({"labels": ["a=b"]}, "must be a mapping"),
+        ],
+    )
     def test_invalid_declarations_say_what_and_where(self, spec, message):
         with pytest.raises(rd.DeclarationError, match=message):
             network(**spec)
@@ -162,7 +184,9 @@ class TestNetworkDifferences:
         assert fields(rd.network_differences(desired, ENGINE_BRIDGE)) == ["ipam_config.subnets"]
         desired = network(ipam_config=[{"subnet": "10.30.0.0/24", "gateway": "10.30.0.254"}])
         differences = rd.network_differences(desired, ENGINE_BRIDGE)
-        assert differences == [{"field": "ipam_config[10.30.0.0/24].gateway", "declared": "10.30.0.254", "engine": "10.30.0.1"}]
+        assert differences == [
+            {"field": "ipam_config[10.30.0.0/24].gateway", "declared": "10.30.0.254", "engine": "10.30.0.1"}
+        ]
 
     def test_equivalent_spellings_of_addresses_match(self):
         engine = copy.deepcopy(ENGINE_BRIDGE)
@@ -171,10 +195,13 @@ class TestNetworkDifferences:
             {"Subnet": "10.30.0.0/24", "Gateway": "10.30.0.1/24", "AuxiliaryAddresses": {"r": "10.30.0.2"}},
             {"Subnet": "fd00:0:0:0::/64", "Gateway": "fd00::1"},
         ]
-        desired = network(enable_ipv6=True, ipam_config=[
-            {"subnet": "10.30.0.0/24", "gateway": "10.30.0.1", "aux_addresses": {"r": "10.30.0.2"}},
-            {"subnet": "fd00::/64", "gateway": "fd00:0::1"},
-        ])
+        desired = network(
+            enable_ipv6=True,
+            ipam_config=[
+                {"subnet": "10.30.0.0/24", "gateway": "10.30.0.1", "aux_addresses": {"r": "10.30.0.2"}},
+                {"subnet": "fd00::/64", "gateway": "fd00:0::1"},
+            ],
+        )
         assert rd.network_differences(desired, engine) == []
 
     def test_auto_assigned_ipv6_subnet_is_ignored_when_only_ipv4_declared(self):
@@ -205,8 +232,14 @@ class TestNetworkDifferences:
     def test_overlay_vxlan_id_and_scope_are_not_drift(self):
         desired = network(name="mesh", driver="overlay", attachable=True, encrypted=True)
         assert rd.network_differences(desired, ENGINE_OVERLAY) == []
-        desired = network(name="mesh", driver="overlay", scope="swarm", attachable=True, encrypted=True,
-                          ipam_config=[{"subnet": "10.0.1.0/24"}])
+        desired = network(
+            name="mesh",
+            driver="overlay",
+            scope="swarm",
+            attachable=True,
+            encrypted=True,
+            ipam_config=[{"subnet": "10.0.1.0/24"}],
+        )
         assert rd.network_differences(desired, ENGINE_OVERLAY) == []
 
     def test_encryption_drift_both_ways(self):
@@ -222,7 +255,9 @@ class TestNetworkDifferences:
         engine["Options"] = {"com.docker.network.bridge.name": "br-front", "com.docker.network.driver.mtu": "1400"}
         assert rd.network_differences(network(driver_options={"com.docker.network.driver.mtu": 1400}), engine) == []
         differences = rd.network_differences(network(driver_options={"com.docker.network.driver.mtu": "1500"}), engine)
-        assert differences == [{"field": "driver_options.com.docker.network.driver.mtu", "declared": "1500", "engine": "1400"}]
+        assert differences == [
+            {"field": "driver_options.com.docker.network.driver.mtu", "declared": "1500", "engine": "1400"}
+        ]
 
     def test_ipam_driver_and_options(self):
         assert fields(rd.network_differences(network(ipam_driver="custom"), ENGINE_BRIDGE)) == ["ipam_driver"]
@@ -234,15 +269,28 @@ class TestNetworkDifferences:
         assert described["driver_options"] == {}
         assert described["labels"] == {}
         assert described["ipam_config"] == [
-            {"subnet": "10.0.1.0/24", "gateway": "10.0.1.1", "ip_range": None, "aux_addresses": {}}]
+            {"subnet": "10.0.1.0/24", "gateway": "10.0.1.1", "ip_range": None, "aux_addresses": {}}
+        ]
         assert rd.describe_network(None) is None
 
 
 class TestNetworkCreateArguments:
     def test_management_label_encryption_and_ipam(self):
-        desired = network(name="mesh", driver="overlay", attachable=True, encrypted=True, labels={"a": 1},
-                          ipam_config=[{"subnet": "10.0.1.0/24", "gateway": "10.0.1.1", "ip_range": "10.0.1.128/25",
-                                        "aux_addresses": {"r": "10.0.1.2"}}])
+        desired = network(
+            name="mesh",
+            driver="overlay",
+            attachable=True,
+            encrypted=True,
+            labels={"a": 1},
+            ipam_config=[
+                {
+                    "subnet": "10.0.1.0/24",
+                    "gateway": "10.0.1.1",
+                    "ip_range": "10.0.1.128/25",
+                    "aux_addresses": {"r": "10.0.1.2"},
+                }
+            ],
+        )
         arguments = rd.network_create_arguments(desired)
         assert arguments["labels"] == {"a": "1", "io.dockfleet.managed": "true"}
         assert arguments["options"] == {"encrypted": ""}
@@ -250,8 +298,14 @@ class TestNetworkCreateArguments:
         assert arguments["ipam"] == {
             "Driver": "default",
             "Options": {},
-            "Config": [{"Subnet": "10.0.1.0/24", "Gateway": "10.0.1.1", "IPRange": "10.0.1.128/25",
-                        "AuxiliaryAddresses": {"r": "10.0.1.2"}}],
+            "Config": [
+                {
+                    "Subnet": "10.0.1.0/24",
+                    "Gateway": "10.0.1.1",
+                    "IPRange": "10.0.1.128/25",
+                    "AuxiliaryAddresses": {"r": "10.0.1.2"},
+                }
+            ],
         }
 
     def test_created_network_compares_equal_to_its_declaration(self):
@@ -275,7 +329,9 @@ class TestVolumes:
         assert desired["driver"] == "local" and desired["labels"] is None and desired["driver_options"] is None
 
     def test_no_drift_for_same_declaration(self):
-        desired = volume(driver_options={"type": "tmpfs", "device": "tmpfs", "o": "size=10m"}, labels={"backup": "daily"})
+        desired = volume(
+            driver_options={"type": "tmpfs", "device": "tmpfs", "o": "size=10m"}, labels={"backup": "daily"}
+        )
         assert rd.volume_differences(desired, ENGINE_VOLUME) == []
 
     def test_label_and_option_drift(self):
@@ -293,8 +349,12 @@ class TestVolumes:
 
     def test_create_arguments(self):
         arguments = rd.volume_create_arguments(volume(driver_options={"type": "nfs", "o": "addr=10.0.0.5,ro"}))
-        assert arguments == {"name": "data", "driver": "local", "driver_opts": {"type": "nfs", "o": "addr=10.0.0.5,ro"},
-                             "labels": {"io.dockfleet.managed": "true"}}
+        assert arguments == {
+            "name": "data",
+            "driver": "local",
+            "driver_opts": {"type": "nfs", "o": "addr=10.0.0.5,ro"},
+            "labels": {"io.dockfleet.managed": "true"},
+        }
 
 
 # --------------------------------------------------------------------------- planning
@@ -307,6 +367,7 @@ def unused(name):
 def used_by(mapping):
     def users_of(name):
         return [dict(user) for user in mapping.get(name, [])]
+
     return users_of
 
 
@@ -321,7 +382,9 @@ def actions(steps):
 
 class TestPlan:
     def test_create_and_unchanged_in_one_call(self):
-        steps, errors = run_plan([network(labels={"team": "web"}), network(name="backend")], {"frontend": ENGINE_BRIDGE})
+        steps, errors = run_plan(
+            [network(labels={"team": "web"}), network(name="backend")], {"frontend": ENGINE_BRIDGE}
+        )
         assert errors == []
         assert actions(steps) == {"frontend": "unchanged", "backend": "created"}
         assert not rd.changed(steps[:1]) and rd.changed(steps)
@@ -333,11 +396,12 @@ class TestPlan:
         def users_of(name):
             asked.append(name)
             return []
+
         run_plan([network(labels={"team": "web"})], {"frontend": ENGINE_BRIDGE}, users_of)
         assert asked == []
 
     def test_never_fails_listing_the_differences(self):
-        steps, errors = run_plan([network(labels={"team": "api"})], {"frontend": ENGINE_BRIDGE})
+        _, errors = run_plan([network(labels={"team": "api"})], {"frontend": ENGINE_BRIDGE})
         assert len(errors) == 1
         assert "network 'frontend' differs from its declaration" in errors[0]
         assert "labels: declared {'team': 'api'}, engine has {'team': 'web'}" in errors[0]
@@ -352,38 +416,57 @@ class TestPlan:
     def test_in_use_network_with_drift_names_the_container(self):
         users = used_by({"frontend": [{"kind": "container", "name": "web-1"}]})
         for policy in ("when_unused", "always"):
-            steps, errors = run_plan([network(labels={"team": "api"})], {"frontend": ENGINE_BRIDGE}, users, recreate=policy)
+            steps, errors = run_plan(
+                [network(labels={"team": "api"})], {"frontend": ENGINE_BRIDGE}, users, recreate=policy
+            )
             assert len(errors) == 1 and "in use by container web-1" in errors[0], policy
             assert steps[0]["detach"] == []
 
     def test_when_unused_never_forces(self):
         users = used_by({"frontend": [{"kind": "container", "name": "web-1"}]})
-        _, errors = run_plan([network(labels={"team": "api"})], {"frontend": ENGINE_BRIDGE}, users,
-                             recreate="when_unused", force=True)
+        _, errors = run_plan(
+            [network(labels={"team": "api"})], {"frontend": ENGINE_BRIDGE}, users, recreate="when_unused", force=True
+        )
         assert "recreate: always with force: true" in errors[0]
 
     def test_always_with_force_detaches_and_reconnects_containers(self):
         users = used_by({"frontend": [{"kind": "container", "name": "web-1"}, {"kind": "container", "name": "web-2"}]})
-        steps, errors = run_plan([network(labels={"team": "api"})], {"frontend": ENGINE_BRIDGE}, users,
-                                 recreate="always", force=True)
+        steps, errors = run_plan(
+            [network(labels={"team": "api"})], {"frontend": ENGINE_BRIDGE}, users, recreate="always", force=True
+        )
         assert errors == []
         assert steps[0]["action"] == "recreated" and steps[0]["detach"] == ["web-1", "web-2"]
 
     def test_services_are_never_detached_by_force(self):
         users = used_by({"mesh": [{"kind": "service", "name": "api"}]})
-        _, errors = run_plan([network(name="mesh", driver="overlay", attachable=True)], {"mesh": ENGINE_OVERLAY}, users,
-                             recreate="always", force=True)
+        _, errors = run_plan(
+            [network(name="mesh", driver="overlay", attachable=True)],
+            {"mesh": ENGINE_OVERLAY},
+            users,
+            recreate="always",
+            force=True,
+        )
         assert "service api" in errors[0] and "services cannot be detached" in errors[0]
 
     def test_volumes_cannot_be_forced(self):
         users = used_by({"data": [{"kind": "container", "name": "db"}]})
-        _, errors = rd.plan("volume", [volume(labels={"backup": "never"})], {"data": ENGINE_VOLUME}, rd.volume_differences,
-                            users, recreate="always", force=True, force_detaches=False)
+        _, errors = rd.plan(
+            "volume",
+            [volume(labels={"backup": "never"})],
+            {"data": ENGINE_VOLUME},
+            rd.volume_differences,
+            users,
+            recreate="always",
+            force=True,
+            force_detaches=False,
+        )
         assert "volume 'data' is in use by container db" in errors[0]
         assert "cannot be detached" in errors[0]
 
     def test_absent(self):
-        steps, errors = run_plan([network(state="absent"), network(name="gone", state="absent")], {"frontend": ENGINE_BRIDGE})
+        steps, errors = run_plan(
+            [network(state="absent"), network(name="gone", state="absent")], {"frontend": ENGINE_BRIDGE}
+        )
         assert errors == [] and actions(steps) == {"frontend": "removed", "gone": "unchanged"}
 
     def test_absent_in_use_needs_force(self):
