@@ -215,27 +215,28 @@ def check(module, binary):
     notes = []
     while True:
         now = time.monotonic()
-        result = None
         try:
-            if probing and (last_probe is None or now - last_probe >= PROBE_EVERY):
+            tracking, sources = read_state(module, binary)
+        except ChronyUnavailable as exc:
+            result = unavailable(str(exc) + " (is the chrony service running?)")
+        else:
+            if probing and sources and (last_probe is None or now - last_probe >= PROBE_EVERY):
                 rc, out, err = module.run_command([binary, "-n", "burst", BURST])
                 if rc == 0:
                     last_probe = now
                     probe_started = probe_started or now
-                elif "Cannot talk to daemon" not in (out + err):
+                elif "Cannot talk to daemon" not in out + err:  # else chronyd is restarting: try again
                     probing = False
                     notes.append(
                         "could not ask chronyd for fresh measurements (%s); sources are judged by their last samples"
                         % (err or out).strip()
                     )
-            tracking, sources = read_state(module, binary)
-        except ChronyUnavailable as exc:
-            result = unavailable(str(exc) + " (is the chrony service running?)")
-        if result is None:
-            if probing and probe_started is None:
+            if not probing:
+                probe_age = None
+            elif probe_started is None:
                 probe_age = 0.0
             else:
-                probe_age = time.monotonic() - probe_started if probing else None
+                probe_age = time.monotonic() - probe_started
             result = assess(tracking, sources, params["max_offset"], probe_age=probe_age)
             result["sources"] = sources
             result["summary"] = summary(result, len(sources))
