@@ -228,13 +228,14 @@ def trust_root_digest(pem):
     return hashlib.sha256(pem.encode("utf-8") if not isinstance(pem, bytes) else pem).hexdigest()
 
 
-def same_swarm(swarm_info, remote_addrs, join_token=None):
+def same_swarm(swarm_info, remote_addrs, join_token=None, local_trust_root=None):
     """Whether a node that is already in a swarm is in the swarm ``remote_addrs``/``join_token`` name.
 
-    A manager knows its cluster's root CA, which the join token's digest names exactly. A worker
-    only knows its managers' addresses: it is in the same swarm when one of them is a remote address.
+    The join token carries the digest of its swarm's root CA. A manager reports its root CA; any node
+    keeps it on disk (``local_trust_root``, read by the caller). Either one decides exactly. Without
+    them, the node is in the same swarm when one of its managers is one of ``remote_addrs``.
     """
-    trust_root = ((swarm_info.get("Cluster") or {}).get("TLSInfo") or {}).get("TrustRoot")
+    trust_root = ((swarm_info.get("Cluster") or {}).get("TLSInfo") or {}).get("TrustRoot") or local_trust_root
     wanted = token_digest(join_token)
     if trust_root and wanted:
         return trust_root_digest(trust_root) == wanted

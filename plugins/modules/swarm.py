@@ -191,6 +191,7 @@ changes:
   type: dict
 """
 
+import os  # noqa: E402
 import time  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
@@ -309,12 +310,26 @@ def ensure_present(module, client, info, settings):
     )
 
 
+def local_trust_root(module, client):
+    """The root CA this node keeps on disk, when the engine is local; None when it cannot be read."""
+    if not module.params["docker_host"].startswith("unix://"):
+        return None
+    path = os.path.join(
+        client.info().get("DockerRootDir") or "/var/lib/docker", "swarm", "certificates", "swarm-root-ca.crt"
+    )
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
 def ensure_joined(module, client, info):
     params = module.params
     before = snapshot(info)
     remote_addrs = [normalize_addr(a) for a in params["remote_addrs"]]
     if in_swarm(info):
-        if same_swarm(info, remote_addrs, params["join_token"]):
+        if same_swarm(info, remote_addrs, params["join_token"], local_trust_root(module, client)):
             return False, before, before
         if not params["leave_other_swarm"]:
             module.fail_json(

@@ -156,6 +156,15 @@ def test_worker_membership_is_known_by_its_managers_addresses():
     assert same_swarm(info, ["10.0.0.3:2377"], None) is False
 
 
+def test_a_worker_root_ca_on_disk_beats_matching_addresses():
+    # A swarm re-created on the same manager address: the addresses match, the CA does not.
+    info = {"RemoteManagers": [{"Addr": "10.0.0.1:2377"}]}
+    old_ca = "-----BEGIN CERTIFICATE-----\nOLD\n-----END CERTIFICATE-----\n"
+    token = "SWMTKN-1-%s-x" % ("1" * 50)
+    assert same_swarm(info, ["10.0.0.1"], token, local_trust_root=old_ca) is False
+    assert same_swarm(info, ["10.0.0.1"], token) is True
+
+
 # ------------------------------------------------------------ nodes
 
 
