@@ -23,7 +23,7 @@ description:
     playbook uses that to collect every host into one table).
   - Reads only; asking for a burst of measurements changes no configuration and is also done in check mode.
 author:
-  - dockfleet maintainers
+  - dockfleet maintainers (@dockfleet)
 options:
   max_offset:
     description:

@@ -273,3 +273,7 @@ class TestWords:
         assert chrony.summary(result, 1).endswith(
             "0/1 sources answering: no reachable time source: none of its 1 sources answered (172.18.0.5)"
         )
+
+    def test_summary_of_the_fleet_server(self):
+        result = chrony.assess(chrony.parse_tracking(TRACKING_LOCAL), [], max_offset=0.1, probe_age=1)
+        assert chrony.summary(result, 0) == "serves its local clock, stratum 8, offset 0 s, 0/0 sources answering"
