@@ -195,7 +195,7 @@ notes:
     fails before changing anything and lists every problem.
   - A manager sees which services use an overlay network, and only the containers attached on its own host.
 author:
-  - dockfleet maintainers
+  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""

@@ -91,7 +91,7 @@ options:
 notes:
   - If any volume cannot be converged, the module fails before changing anything and lists every problem.
 author:
-  - dockfleet maintainers
+  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""

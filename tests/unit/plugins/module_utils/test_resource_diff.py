@@ -401,7 +401,7 @@ class TestPlan:
         assert asked == []
 
     def test_never_fails_listing_the_differences(self):
-        _, errors = run_plan([network(labels={"team": "api"})], {"frontend": ENGINE_BRIDGE})
+        _steps, errors = run_plan([network(labels={"team": "api"})], {"frontend": ENGINE_BRIDGE})
         assert len(errors) == 1
         assert "network 'frontend' differs from its declaration" in errors[0]
         assert "labels: declared {'team': 'api'}, engine has {'team': 'web'}" in errors[0]
@@ -424,7 +424,7 @@ class TestPlan:
 
     def test_when_unused_never_forces(self):
         users = used_by({"frontend": [{"kind": "container", "name": "web-1"}]})
-        _, errors = run_plan(
+        _steps, errors = run_plan(
             [network(labels={"team": "api"})], {"frontend": ENGINE_BRIDGE}, users, recreate="when_unused", force=True
         )
         assert "recreate: always with force: true" in errors[0]
@@ -439,7 +439,7 @@ class TestPlan:
 
     def test_services_are_never_detached_by_force(self):
         users = used_by({"mesh": [{"kind": "service", "name": "api"}]})
-        _, errors = run_plan(
+        _steps, errors = run_plan(
             [network(name="mesh", driver="overlay", attachable=True)],
             {"mesh": ENGINE_OVERLAY},
             users,
@@ -450,7 +450,7 @@ class TestPlan:
 
     def test_volumes_cannot_be_forced(self):
         users = used_by({"data": [{"kind": "container", "name": "db"}]})
-        _, errors = rd.plan(
+        _steps, errors = rd.plan(
             "volume",
             [volume(labels={"backup": "never"})],
             {"data": ENGINE_VOLUME},
@@ -471,7 +471,7 @@ class TestPlan:
 
     def test_absent_in_use_needs_force(self):
         users = used_by({"frontend": [{"kind": "container", "name": "web-1"}]})
-        _, errors = run_plan([network(state="absent")], {"frontend": ENGINE_BRIDGE}, users)
+        _steps, errors = run_plan([network(state="absent")], {"frontend": ENGINE_BRIDGE}, users)
         assert "in use by container web-1" in errors[0] and "force: true" in errors[0]
         steps, errors = run_plan([network(state="absent")], {"frontend": ENGINE_BRIDGE}, users, force=True)
         assert errors == [] and steps[0]["detach"] == ["web-1"]
@@ -485,28 +485,28 @@ class TestPlan:
         assert errors == [] and actions(steps) == {"frontend": "unchanged", "old": "removed"}
 
     def test_exclusive_is_off_by_default(self):
-        steps, _ = run_plan([], {"old": ENGINE_BRIDGE})
+        steps, _errors = run_plan([], {"old": ENGINE_BRIDGE})
         assert steps == []
 
     def test_exclusive_filter_limits_the_candidates(self):
         current = {"mesh": ENGINE_OVERLAY, "old": ENGINE_BRIDGE}
-        steps, _ = run_plan([], current, exclusive=True, exclusive_filter=lambda n: n["Scope"] == "local")
+        steps, _errors = run_plan([], current, exclusive=True, exclusive_filter=lambda n: n["Scope"] == "local")
         assert actions(steps) == {"old": "removed"}
 
     def test_exclusive_leftover_in_use_is_refused(self):
         users = used_by({"old": [{"kind": "container", "name": "legacy"}]})
-        _, errors = run_plan([], {"old": ENGINE_BRIDGE}, users, exclusive=True)
+        _steps, errors = run_plan([], {"old": ENGINE_BRIDGE}, users, exclusive=True)
         assert "network 'old' is in use by container legacy" in errors[0]
         assert "no longer declared" in errors[0]
 
     def test_all_refusals_are_reported_together(self):
         users = used_by({"old": [{"kind": "container", "name": "legacy"}]})
         current = {"frontend": ENGINE_BRIDGE, "old": ENGINE_BRIDGE}
-        _, errors = run_plan([network(labels={"x": "y"})], current, users, exclusive=True)
+        _steps, errors = run_plan([network(labels={"x": "y"})], current, users, exclusive=True)
         assert len(errors) == 2
 
     def test_duplicate_declaration(self):
-        _, errors = run_plan([network(), network()], {})
+        _steps, errors = run_plan([network(), network()], {})
         assert "declared more than once" in errors[0]
 
     def test_unknown_policy(self):
