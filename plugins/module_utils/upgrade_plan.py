@@ -105,9 +105,11 @@ def order(nodes, members, skip=()):
 
     ``members``: ``{host: node ID}`` in inventory order (kept within each group). ``skip``: hosts already
     on the target version. Returns one row per host: ``host``, ``node_id``, ``hostname``, ``role``,
-    ``leader``, ``action`` (``upgrade`` or ``skip``).
+    ``leader``, ``sole_manager`` (the swarm's only manager: draining it needs the quorum check's override,
+    since its outage cannot be avoided), ``action`` (``upgrade`` or ``skip``).
     """
     by_id = dict((n.get("ID"), node_view(n)) for n in nodes)
+    managers = [v for v in by_id.values() if v["role"] == "manager"]
     rows = []
     for position, (host, node_id) in enumerate(members.items()):
         view = by_id.get(node_id) or {}
@@ -124,6 +126,7 @@ def order(nodes, members, skip=()):
                     "hostname": view.get("hostname", host),
                     "role": role,
                     "leader": leader,
+                    "sole_manager": role == "manager" and len(managers) == 1,
                     "action": "skip" if host in skip else "upgrade",
                 },
             )
@@ -153,16 +156,6 @@ def manager_outage(nodes, node_id):
             counts.quorum,
         )
     return None
-
-
-def drain_overrides_last_manager(nodes, node_id):
-    """True when ``node_id`` is the swarm's only manager.
-
-    Draining it is then the only way to move its tasks off before its engine restarts; the swarm_node
-    quorum check refuses draining the last active manager, so the caller must say it means it.
-    """
-    managers = [v for v in (node_view(n) for n in nodes) if v["role"] == "manager"]
-    return len(managers) == 1 and managers[0]["id"] == node_id
 
 
 def tasks_left_on(tasks, node_id):

@@ -134,10 +134,11 @@ def test_manager_outage(nodes, node_id, safe):
     assert (upgrade_plan.manager_outage(nodes, node_id) is None) is safe
 
 
-def test_drain_overrides_last_manager_only_for_a_single_manager():
-    assert upgrade_plan.drain_overrides_last_manager([node("m1", "manager"), node("w1")], "m1") is True
-    assert upgrade_plan.drain_overrides_last_manager([node("m1", "manager"), node("w1")], "w1") is False
-    assert upgrade_plan.drain_overrides_last_manager(three_managers_two_workers(), "m1") is False
+def test_order_flags_the_sole_manager():
+    rows = upgrade_plan.order([node("m1", "manager", leader=True), node("w1")], {"m1": "m1", "w1": "w1"})
+    assert [(r["host"], r["sole_manager"]) for r in rows] == [("w1", False), ("m1", True)]
+    rows = upgrade_plan.order(three_managers_two_workers(), {"m1": "m1", "m2": "m2"})
+    assert not any(r["sole_manager"] for r in rows)
 
 
 # ------------------------------------------------------------------ convergence and waiting
