@@ -30,11 +30,22 @@ def backups(host):
     return host.run("ls -1 /etc/docker/ | grep -c '^daemon.json\\..*~$'").stdout.strip()
 
 
+def task_outcome(output, task):
+    """'ok', 'changed', 'skipping' or 'failed' for the first result of ``task`` in ansible-playbook output."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if "[dockfleet.docker.daemon : %s" % task in line)
+    for line in lines[start + 1 :]:
+        for word in ("ok", "changed", "skipping", "failed", "fatal"):
+            if line.startswith(word + ": [daemon-1]"):
+                return word
+    return None
+
+
 def test_unknown_key_fails_before_anything_is_written(host):
     before = (file_state(host, DAEMON_JSON), file_state(host, DROPIN), backups(host), daemon_process(host))
     result = run_playbook("converge.yml", limit="daemon-1", extra_vars={"daemon_options": {"storage-drivr": "overlay2"}})
     assert result.returncode != 0
-    assert "unknown daemon.json key 'storage-drivr' (did you mean 'storage-driver'?)" in result.stdout
+    assert "unknown daemon.json key 'storage-drivr' (did you mean 'storage-driver'?)" in result.stdout + result.stderr
     after = (file_state(host, DAEMON_JSON), file_state(host, DROPIN), backups(host), daemon_process(host))
     assert after == before
 
@@ -44,7 +55,8 @@ def test_reloadable_change_reloads_without_restarting(host):
     pid, started = daemon_process(host)
     result = run_playbook("converge.yml", limit="daemon-1", extra_vars={"daemon_labels": [label]})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "TASK [dockfleet.docker.daemon : Reload dockerd (SIGHUP)" in result.stdout
+    assert task_outcome(result.stdout, "Reload dockerd (SIGHUP)") == "changed"
+    assert task_outcome(result.stdout, "Restart dockerd") == "skipping"
     assert daemon_process(host) == (pid, started)
     labels = json.loads(host.check_output("docker info --format '{{json .Labels}}'"))
     assert label in labels
@@ -64,8 +76,10 @@ def test_config_refused_at_start_is_rolled_back_and_containers_keep_running(host
         "converge.yml", limit="daemon-1", extra_vars={"daemon_options": {"storage-opts": ["overlay2.bogus=1"]}}
     )
     assert result.returncode != 0
-    assert "Rolled back: dockerd is up again with the previous configuration." in result.stdout
-    assert "overlay2.bogus" in result.stdout  # dockerd's own error, from its journal
+    output = result.stdout + result.stderr
+    assert "rescued=1" in result.stdout  # the restart failed and the rollback ran
+    assert "Rolled back: dockerd is up again with the previous configuration." in output
+    assert "overlay2.bogus" in output  # dockerd's own error, from its journal
 
     assert host.file(DAEMON_JSON).content_string == config_before
     assert host.file(DROPIN).content_string == dropin_before
