@@ -117,7 +117,9 @@ notes:
   - Supports check mode and diff mode.
 seealso:
   - module: dockfleet.docker.swarm_node
-  - role: dockfleet.docker.swarm
+  - name: The dockfleet.docker.swarm role
+    description: Forms and keeps a swarm from inventory groups with this module and M(dockfleet.docker.swarm_node).
+    link: https://github.com/dockfleet/dockfleet.docker/blob/main/roles/swarm/README.md
 author:
   - dockfleet maintainers
 """

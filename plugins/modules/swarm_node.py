@@ -126,7 +126,9 @@ notes:
   - Supports check mode and diff mode.
 seealso:
   - module: dockfleet.docker.swarm
-  - role: dockfleet.docker.swarm
+  - name: The dockfleet.docker.swarm role
+    description: Forms and keeps a swarm from inventory groups; declares all nodes in one call of this module.
+    link: https://github.com/dockfleet/dockfleet.docker/blob/main/roles/swarm/README.md
 author:
   - dockfleet maintainers
 """

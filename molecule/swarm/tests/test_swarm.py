@@ -163,11 +163,7 @@ def test_a_label_removed_from_the_inventory_disappears_on_the_next_run(manager):
     ready = by_hostname(manager)
     assert ready[WORKER_1]["Spec"]["Labels"] == {"zone": "a", "disk": "ssd"}
     assert ready[WORKER_2]["Spec"]["Labels"] == LABELS[WORKER_2]
-
-    # Back to the inventory as written: the label comes back.
-    rc, output = converge()
-    assert rc == 0, output
-    assert by_hostname(manager)[WORKER_1]["Spec"]["Labels"] == LABELS[WORKER_1]
+    # The next converge (in the membership test) runs with the inventory as written and puts `scratch` back.
 
 
 # --------------------------------------------------------------------------- quorum safety
@@ -194,7 +190,7 @@ def test_draining_the_last_manager_is_refused_and_changes_nothing(manager):
     for hostname in (MANAGER, WORKER_1):
         assert after[hostname]["Version"]["Index"] == before[hostname]["Version"]["Index"], hostname
     assert after[MANAGER]["Spec"]["Availability"] == "active"
-    assert after[WORKER_1]["Spec"]["Labels"] == LABELS[WORKER_1]
+    assert "maintenance" not in after[WORKER_1]["Spec"]["Labels"]
 
 
 def test_demoting_the_only_manager_is_refused(manager):
@@ -249,7 +245,8 @@ def test_a_node_in_another_swarm_is_refused_then_moved_and_its_old_node_pruned(m
     assert sorted(n["Description"]["Hostname"] for n in listed) == sorted(ROLES)
     ready = by_hostname(manager)
     assert ready[WORKER_2]["Spec"]["Role"] == "worker"
-    assert ready[WORKER_2]["Spec"]["Labels"] == LABELS[WORKER_2]
+    for hostname, labels in LABELS.items():  # worker-1 has `scratch` back: the inventory as written again
+        assert ready[hostname]["Spec"]["Labels"] == labels, hostname
 
 
 def test_a_final_run_changes_nothing():
