@@ -122,6 +122,9 @@ def test_bridge_network_matches_its_declaration(host):
     backend = inspect(host, "network", "backend")
     assert backend["Internal"] is True
     assert backend["Labels"] == {MANAGED: "true"}
+    dualstack = inspect(host, "network", "dualstack")
+    assert dualstack["EnableIPv6"] is True
+    assert sorted(c["Subnet"] for c in dualstack["IPAM"]["Config"]) == ["10.62.0.0/24", "fd00:62::/64"]
 
 
 def test_volumes_match_their_declaration_and_mount_as_declared(host):
