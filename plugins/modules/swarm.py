@@ -121,7 +121,7 @@ seealso:
     description: Forms and keeps a swarm from inventory groups with this module and M(dockfleet.docker.swarm_node).
     link: https://github.com/dockfleet/dockfleet.docker/blob/main/roles/swarm/README.md
 author:
-  - dockfleet maintainers
+  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""

@@ -130,7 +130,7 @@ seealso:
     description: Forms and keeps a swarm from inventory groups; declares all nodes in one call of this module.
     link: https://github.com/dockfleet/dockfleet.docker/blob/main/roles/swarm/README.md
 author:
-  - dockfleet maintainers
+  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""
