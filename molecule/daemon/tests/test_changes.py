@@ -43,7 +43,9 @@ def task_outcome(output, task):
 
 def test_unknown_key_fails_before_anything_is_written(host):
     before = (file_state(host, DAEMON_JSON), file_state(host, DROPIN), backups(host), daemon_process(host))
-    result = run_playbook("converge.yml", limit="daemon-1", extra_vars={"daemon_options": {"storage-drivr": "overlay2"}})
+    result = run_playbook(
+        "converge.yml", limit="daemon-1", extra_vars={"daemon_options": {"storage-drivr": "overlay2"}}
+    )
     assert result.returncode != 0
     assert "unknown daemon.json key 'storage-drivr' (did you mean 'storage-driver'?)" in result.stdout + result.stderr
     after = (file_state(host, DAEMON_JSON), file_state(host, DROPIN), backups(host), daemon_process(host))
