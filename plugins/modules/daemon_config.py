@@ -24,7 +24,8 @@ description:
     P(dockfleet.docker.daemon#role) role) applies the least disruptive action and can roll back with
     RV(backup_file).
 version_added: 0.1.0
-author: dockfleet maintainers
+author:
+  - dockfleet maintainers (@dockfleet)
 options:
   settings:
     description:
@@ -77,8 +78,10 @@ options:
     default: true
 attributes:
   check_mode:
+    description: Validates everything (including C(dockerd --validate)) and reports the change without writing.
     support: full
   diff_mode:
+    description: Shows the old and new daemon.json text (and the drop-in when it changes).
     support: full
 notes:
   - Removing a key, or changing any key outside the SIGHUP-reloadable set, returns RV(restart_required=true);
