@@ -169,7 +169,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import engine_packages, versions
-from ansible_collections.dockfleet.docker.plugins.module_utils.apt import Apt, AptError
+from ansible_collections.dockfleet.docker.plugins.module_utils.apt import Apt, AptError, AptLockTimeout
 
 
 class _UnixHTTPConnection(http_client.HTTPConnection):
@@ -290,7 +290,7 @@ def read_file(path):
         return None
 
 
-def install(module, apt, engine, plan, before_packages):
+def install(module, apt, engine, plan, before_packages, holds_before):
     """Install the plan; on failure put the previous versions back and fail. Returns nothing."""
     specs = plan.specs()
     downgrade = bool(plan.downgrades)
@@ -303,6 +303,11 @@ def install(module, apt, engine, plan, before_packages):
         if downgrade:
             engine.stop()
         apt.install(specs, allow_downgrades=downgrade)
+    except AptLockTimeout as exc:
+        # apt never ran: the old packages are untouched; only a stopped engine needs starting again.
+        if downgrade:
+            engine.wait(before_packages[plan.engine], module.params["start_timeout"])
+        module.fail_json(msg=str(exc))
     except AptError as exc:
         problem = str(exc)
     if problem is None:
@@ -316,6 +321,8 @@ def install(module, apt, engine, plan, before_packages):
         )
     try:
         apt.install(rollback, allow_downgrades=True)
+        # Installing clears holds; the old pin file never changed, put the old holds back with it.
+        apt.hold(holds_before)
         again = engine.wait(before_packages[plan.engine], module.params["start_timeout"])
     except AptError as exc:
         again = str(exc)
@@ -330,6 +337,23 @@ def install(module, apt, engine, plan, before_packages):
         "running them again: %s" % (" ".join(specs), " ".join(rollback), problem),
         rolled_back=True,
     )
+
+
+def apply_pin(module, apt, pref_now, pref_wanted, holds_now, holds_wanted):
+    """Bring the preferences file and the dpkg holds to what is wanted."""
+    path = module.params["preferences_file"]
+    # Holds first off, then the file, then holds on: a failure never leaves a stale pin alone.
+    apt.unhold(holds_now - holds_wanted)
+    if pref_wanted is None:
+        if pref_now is not None:
+            os.remove(path)
+    elif pref_now != pref_wanted:
+        tmp = path + ".dockfleet-tmp"
+        with open(tmp, "w") as handle:
+            handle.write(pref_wanted)
+        os.chmod(tmp, 0o644)
+        module.atomic_move(tmp, path)
+    apt.hold(holds_wanted - holds_now)
 
 
 def main():
@@ -411,20 +435,10 @@ def main():
     try:
         if plan.changes:
             result["restarted"] = True
-            install(module, apt, engine, plan, before_packages)
-        if pin_changed:
-            # Holds first off, then the file, then holds on: a failure never leaves a stale pin alone.
-            apt.unhold(holds_now - holds_wanted)
-            if pref_wanted is None:
-                if pref_now is not None:
-                    os.remove(params["preferences_file"])
-            elif pref_now != pref_wanted:
-                tmp = params["preferences_file"] + ".dockfleet-tmp"
-                with open(tmp, "w") as handle:
-                    handle.write(pref_wanted)
-                os.chmod(tmp, 0o644)
-                module.atomic_move(tmp, params["preferences_file"])
-            apt.hold(holds_wanted - holds_now)
+            install(module, apt, engine, plan, before_packages, holds_now)
+            # Installing a held package clears its hold: read the holds again.
+            holds_now = apt.installed(managed)[1] & managed
+        apply_pin(module, apt, pref_now, pref_wanted, holds_now, holds_wanted)
     except AptError as exc:
         module.fail_json(msg=str(exc), **result)
     result["version_after"] = engine.versions()
