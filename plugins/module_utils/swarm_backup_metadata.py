@@ -250,6 +250,28 @@ def unlock_key_problem(metadata, unlock_key):
     return None
 
 
+def autolock_restore_problem(metadata):
+    """Why locked raft data of this backup cannot become a new cluster (None when it can).
+
+    ``docker swarm init --force-new-cluster`` restarts the node without the unlock key and fails on locked raft
+    data (moby/moby#36852). The restore turns autolock off for the switch, which needs the restored manager to
+    lead alone: only possible when the backed-up swarm had a single manager.
+    """
+    if not metadata.get("autolock"):
+        return None
+    managers = sorted(
+        n for n, e in (metadata.get("state") or {}).get("nodes", {}).items() if e.get("role") == "manager"
+    )
+    if len(managers) <= 1:
+        return None
+    return (
+        "This backup was taken with autolock on from a swarm of %d managers (%s). Docker cannot force a new cluster "
+        "from locked raft data (moby/moby#36852), and the restored manager cannot turn autolock off without a "
+        "majority. Nothing was changed. Bring a majority of the old managers back instead, or take backups of "
+        "multi-manager swarms with autolock off." % (len(managers), ", ".join(managers))
+    )
+
+
 def unsafe_members(members, root=ARCHIVE_ROOT):
     """Archive entries that would land outside ``root`` when extracted.
 

@@ -163,6 +163,12 @@ node_id:
   description: Node ID of the new first manager.
   returned: with restore
   type: str
+raft_addr:
+  description:
+    - Address the restored manager has in raft. Docker keeps the backed-up manager's address here even when
+      O(advertise_addr) differs (docker/for-linux#523); managers that join reach the new manager there.
+  returned: with restore
+  type: str
 join_tokens:
   description: Join tokens of the restored swarm (worker, manager). Sensitive; register with C(no_log).
   returned: with restore
@@ -203,6 +209,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (  # noqa: E402
     MetadataError,
+    autolock_restore_problem,
     backup_refusal,
     build_metadata,
     checksum_problem,
@@ -240,7 +247,11 @@ class Engine:
             raise MetadataError("Could not stop the engine (systemctl stop %s): %s" % (" ".join(units), out))
 
     def start(self, timeout):
-        out = self.systemctl("start", "docker.service")[1]
+        # Several stops and starts in a minute hit systemd's start limit; this start is deliberate.
+        self.systemctl("reset-failed", "docker.service", "docker.socket")
+        rc, out = self.systemctl("start", "docker.service")
+        if rc != 0:
+            raise MetadataError("systemctl start docker failed: %s" % out)
         deadline = time.time() + timeout
         while time.time() < deadline:
             try:
@@ -252,6 +263,12 @@ class Engine:
 
     def swarm(self):
         return self.client.info().get("Swarm") or {}
+
+    def settle(self, timeout):
+        """Wait until the engine has loaded its swarm state (it reports 'inactive' or 'pending' until then)."""
+        deadline = time.time() + min(timeout, 30)
+        while self.swarm().get("LocalNodeState") not in ("locked", "active", "error") and time.time() < deadline:
+            time.sleep(1)
 
     def unlock(self, unlock_key):
         """Unlock the engine when autolock locked it; return its swarm state."""
@@ -267,6 +284,21 @@ class Engine:
                 "The engine refused the unlock key: %s." % (getattr(exc, "explanation", None) or exc)
             ) from exc
         return self.swarm()
+
+    def set_autolock(self, enabled, timeout):
+        """Turn autolock on or off once this manager leads (the restored raft data may need a moment)."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                swarm = self.client.inspect_swarm()
+                break
+            except Exception as exc:
+                if time.time() > deadline:
+                    raise MetadataError("The restored swarm has no leader to change autolock with: %s" % exc) from exc
+                time.sleep(2)
+        spec = swarm["Spec"]
+        spec.setdefault("EncryptionConfig", {})["AutoLockManagers"] = enabled
+        self.client.update_swarm(version=swarm["Version"]["Index"], swarm_spec=spec)
 
     def bring_back(self, unlock_key, timeout):
         """Start the engine, unlock it when autolock locked it, and wait for this node to be Ready."""
@@ -340,6 +372,12 @@ def backup(module, engine):
         "",
         unlock_key,
     )
+    if autolock_restore_problem(metadata):
+        notes.append(
+            "WARNING: autolock is on and the swarm has several managers. Docker cannot force a new cluster from "
+            "locked raft data (moby/moby#36852), so swarm_restore refuses this backup; turn autolock off while "
+            "taking backups you may need to restore onto a new host."
+        )
     if autolock:
         notes.append(
             "Autolock is on: this archive can only be restored with the unlock key in force now. It is not "
@@ -397,7 +435,9 @@ def membership(info):
 def restore_result(engine, info):
     swarm = engine.client.inspect_swarm()
     tokens = swarm.get("JoinTokens") or {}
+    raft_addr = (engine.client.inspect_node(info.get("NodeID")).get("ManagerStatus") or {}).get("Addr")
     return dict(
+        raft_addr=raft_addr,
         cluster_id=swarm.get("ID"),
         node_id=info.get("NodeID"),
         node_addr=info.get("NodeAddr"),
@@ -431,7 +471,7 @@ def restore(module, engine):
         problem, note = engine_compatibility(metadata["engine_version"], host_version, params["allow_newer_engine"])
     except MetadataError as exc:
         problem, note = str(exc), None
-    problem = problem or unlock_key_problem(metadata, params["unlock_key"])
+    problem = problem or unlock_key_problem(metadata, params["unlock_key"]) or autolock_restore_problem(metadata)
     if problem:
         module.fail_json(msg=problem, metadata=metadata)
     notes = [note] if note else []
@@ -483,11 +523,31 @@ def restore(module, engine):
         steps["extracted"] = True
         os.rmdir(staging)
         engine.start(params["wait_timeout"])
+        engine.settle(params["wait_timeout"])
         engine.unlock(params["unlock_key"])
+        if metadata["autolock"]:
+            # --force-new-cluster restarts the node without the unlock key and fails on locked raft data
+            # (moby/moby#36852): autolock is turned off for the switch and on again right after.
+            engine.set_autolock(False, params["wait_timeout"])
         engine.client.init_swarm(
             advertise_addr=params["advertise_addr"], listen_addr=params["listen_addr"], force_new_cluster=True
         )
         info = engine.bring_back(params["unlock_key"], params["wait_timeout"])
+        raft_addr = restore_result(engine, info)["raft_addr"] or ""
+        if raft_addr.rsplit(":", 1)[0] != params["advertise_addr"].rsplit(":", 1)[0]:
+            notes.append(
+                "Docker kept the raft address %s of the backed-up manager instead of %s (docker/for-linux#523): "
+                "managers that join reach this one there. Do not re-join a host that has the address %s as a "
+                "manager; restoring onto a host with the backed-up manager's address avoids this."
+                % (raft_addr, params["advertise_addr"], raft_addr)
+            )
+        if metadata["autolock"]:
+            engine.set_autolock(True, params["wait_timeout"])
+            notes.append(
+                "Autolock is on again with a NEW unlock key: the key of the backup no longer unlocks this swarm. "
+                "Read it now with 'docker swarm unlock-key -q' on %s and store it in your vault."
+                % module.params["advertise_addr"]
+            )
     except Exception as exc:
         reason = getattr(exc, "explanation", None) or str(exc)
         module.fail_json(
