@@ -77,13 +77,14 @@ def test_chrony_config_names_the_fleet_source(host):
         assert not [line for line in lines if line.startswith(("allow", "local"))]
 
 
-def test_competing_time_service_is_masked(host):
+def test_competing_time_service_is_stopped_and_masked(host):
     if host.backend.get_hostname() != "timesync-client-2":
-        # prepare.yml installed systemd-timesyncd only there; elsewhere it must not appear
-        assert host.run("systemctl is-active systemd-timesyncd").stdout.strip() != "active"
+        # prepare.yml gave only timesync-client-2 a competing service
+        assert host.run("systemctl list-unit-files --no-legend ntp.service").stdout.strip() == ""
         return
-    assert host.run("systemctl is-enabled systemd-timesyncd").stdout.strip() == "masked"
-    assert host.run("systemctl is-active systemd-timesyncd").stdout.strip() != "active"
+    assert host.run("systemctl is-enabled ntp.service").stdout.strip() == "masked"
+    assert host.run("systemctl is-active ntp.service").stdout.strip() == "inactive"
+    assert host.run("systemctl show --property=MainPID --value ntp.service").stdout.strip() == "0"
 
 
 # The fleet --------------------------------------------------------------------
