@@ -104,6 +104,17 @@ def assert_probe(name):
     return report
 
 
+def stop_probe(name):
+    """A converge that fails never reaches its "stop the probe" play: stop that probe the same way."""
+    stop = os.path.join(probe_dir(), "stop")
+    with open(stop, "w"):
+        pass
+    try:
+        wait_until(lambda: os.path.exists(os.path.join(probe_dir(), name + ".json")), timeout=30, what="probe report")
+    finally:
+        os.remove(stop)
+
+
 def backups():
     """The dated swarm backups the runs took (engine_upgrade_backup is on by default)."""
     path = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "backups")
@@ -157,6 +168,7 @@ def test_preflight_failure_changes_nothing():
     try:
         # A downgrade without allow_downgrade while one node's docker is stopped: both are reported, in one table.
         rc, output, recap = converge("-e", "engine_upgrade_version=20.10", "-e", "upgrade_probe_name=preflight")
+        stop_probe("preflight")
         assert rc != 0, output[-4000:]
         assert "Pre-flight failed on" in output, output[-4000:]
         assert "Nothing was changed." in output
@@ -185,6 +197,55 @@ def test_preflight_failure_changes_nothing():
     assert_fleet("26.1.5")
 
 
+# A node that fails, and the re-run that finishes it ----------------------------------------------------------
+
+
+def scale(replicas_wanted):
+    manager().check_output(f"docker service scale --detach web={replicas_wanted}")
+    wait_until(lambda: replicas() == f"{replicas_wanted}/{replicas_wanted}", what=f"web at {replicas_wanted} replicas")
+
+
+def test_failing_node_stops_the_run_and_is_left_drained():
+    # Three host-mode replicas on three nodes: a drained node's task has nowhere to go, so the wait for it to run
+    # elsewhere times out on the first node, after its drain.
+    scale(3)
+    try:
+        rc, output, _recap = converge(
+            *DOWNGRADE, "-e", "engine_upgrade_drain_timeout=10", "-e", "upgrade_probe_name=failed-node"
+        )
+        stop_probe("failed-node")
+        assert rc != 0, output[-4000:]
+        stopped = re.search(r'The engine upgrade stopped at (upgrade-manager-\d), in step \\?"([^"\\]+)\\?"', output)
+        assert stopped, output[-4000:]
+        first, step = stopped.groups()
+        assert step == "Wait until the node's tasks run on other nodes", step
+        assert f"{first} is left drained" in output
+        rest = set(NODES) - {first}
+        untouched = re.search(r"Not touched: ([^.]+)\.", output)
+        assert untouched and set(untouched.group(1).split(", ")) == rest, output[-4000:]
+        availability = {name: node["Availability"] for name, node in swarm_nodes().items()}
+        assert availability == {**dict.fromkeys(rest, "Active"), first: "Drain"}, availability
+        for name in NODES:  # nobody was downgraded
+            assert fleet_host(name).check_output("docker version --format '{{.Server.Version}}'").startswith("26.1.5+")
+        note = json.loads(fleet_host(first).file("/var/lib/dockfleet/engine-upgrade.json").content_string)
+        assert note["availability"] == "active", note
+        assert_probe("failed-node")
+    finally:
+        scale(2)
+
+
+def test_rerun_finishes_the_interrupted_node():
+    rc, output, _recap = converge("-e", "upgrade_probe_name=finish")
+    assert rc == 0, output[-4000:]
+    assert output.count("finished an interrupted run") == 1, output[-4000:]
+    assert output.count("already on the target, skipped") == 2, output[-4000:]
+    for name in NODES:
+        assert not fleet_host(name).file("/var/lib/dockfleet/engine-upgrade.json").exists, name
+    assert_fleet("26.1.5")
+    assert_probe("finish")
+    assert len(backups()) == 3, backups()
+
+
 # Downgrade ---------------------------------------------------------------------------------------------------
 
 
@@ -196,7 +257,7 @@ def test_downgrade_to_20_10_keeps_the_service_up():
     assert "3 node(s) changed" in output
     assert_fleet("20.10.24")
     assert_probe("downgrade")
-    assert len(backups()) == 2, backups()
+    assert len(backups()) == 4, backups()
 
 
 def test_rerun_of_the_downgrade_changes_nothing():
@@ -207,4 +268,4 @@ def test_rerun_of_the_downgrade_changes_nothing():
     assert "0 node(s) changed" in output
     assert_probe("downgrade-rerun")
     assert_fleet("20.10.24")
-    assert len(backups()) == 2, backups()
+    assert len(backups()) == 4, backups()
