@@ -214,6 +214,23 @@ def test_promotion_waits_for_a_reachable_manager_and_demotion_is_checked(manager
     assert by_hostname(manager)[WORKER_2]["Spec"]["Role"] == "worker"
 
 
+# --------------------------------------------------------------------------- time-sync pre-flight
+
+
+def test_the_time_sync_preflight_stops_the_run_before_any_change(manager):
+    # These hosts run no chrony (the timesync role is not part of this scenario), so no
+    # clock can be shown to be in sync: the pre-flight must stop every host first.
+    before = dict((n["ID"], n["Spec"]) for n in nodes(manager))
+    rc, output = converge({"swarm_timesync_check": True, "swarm_test_worker_1_labels": {"zone": "a"}})
+    assert rc != 0, output
+    assert "Clocks are not in sync; the swarm was not touched" in output, output
+    for name in ROLES:
+        assert re.search(r"^%s: chronyc is not installed" % name, output, re.M), output
+        assert changes(output, name) == 0, output
+    assert "Declare every node's role" not in output, output
+    assert dict((n["ID"], n["Spec"]) for n in nodes(manager)) == before  # `scratch` is still on worker-1
+
+
 # --------------------------------------------------------------------------- membership
 
 
@@ -238,15 +255,35 @@ def test_a_node_in_another_swarm_is_refused_then_moved_and_its_old_node_pruned(m
     assert json.loads(worker_2.check_output("docker info --format '{{json .Swarm}}'"))["ControlAvailable"] is True
     assert old_id in [n["ID"] for n in nodes(manager)]  # a failed host in the play: nothing is pruned
 
-    rc, output = converge({"swarm_leave_other_swarm": True})
+    # Allowed to leave, and declared a manager this time: it joins with the manager token.
+    rc, output = converge(
+        {
+            "swarm_leave_other_swarm": True,
+            "swarm_managers_group": "swarm_two_managers",
+            "swarm_workers_group": "swarm_one_worker",
+        },
+        "-i",
+        str(SCENARIO / "two-managers.ini"),
+    )
     assert rc == 0, output
+    assert "The swarm has 2 managers: an even count" in output, output
     listed = nodes(manager)
     assert old_id not in [n["ID"] for n in listed], "the Down node that left was not pruned"
     assert sorted(n["Description"]["Hostname"] for n in listed) == sorted(ROLES)
     ready = by_hostname(manager)
-    assert ready[WORKER_2]["Spec"]["Role"] == "worker"
+    assert ready[WORKER_2]["Spec"]["Role"] == "manager"
+    assert ready[WORKER_2]["ManagerStatus"]["Reachability"] == "reachable"
     for hostname, labels in LABELS.items():  # worker-1 has `scratch` back: the inventory as written again
         assert ready[hostname]["Spec"]["Labels"] == labels, hostname
+
+
+def test_the_inventory_as_written_demotes_the_extra_manager(manager):
+    rc, output = converge()
+    assert rc == 0, output
+    assert changes(output, MANAGER) == 1, output
+    ready = by_hostname(manager)
+    assert ready[WORKER_2]["Spec"]["Role"] == "worker"
+    assert [h for h, n in ready.items() if n["Spec"]["Role"] == "manager"] == [MANAGER]
 
 
 def test_a_final_run_changes_nothing():
