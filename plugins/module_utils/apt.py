@@ -153,10 +153,11 @@ class Apt:
     def update(self):
         self.run(["apt-get", "-q", "update"], locking=True)
 
-    def available(self, name):
-        """Package versions of ``name`` the configured repositories offer (may be empty)."""
-        rc, out, _err = self.module.run_command(["apt-cache", "madison", name], environ_update=APT_ENV)
-        return parse_madison(out, name) if rc == 0 else []
+    def available(self, names):
+        """``{package: [versions]}`` the configured repositories offer, for every name (empty when none)."""
+        names = sorted(names)
+        rc, out, _err = self.module.run_command(["apt-cache", "madison", *names], environ_update=APT_ENV)
+        return dict((name, parse_madison(out, name) if rc == 0 else []) for name in names)
 
     def depends(self, name, version):
         rc, out, _err = self.module.run_command(

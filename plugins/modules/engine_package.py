@@ -160,16 +160,16 @@ pinned:
   type: bool
 """
 
-import http.client as http_client
-import json
-import os
-import socket
-import time
+import http.client as http_client  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import time  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.dockfleet.docker.plugins.module_utils import engine_packages, versions
-from ansible_collections.dockfleet.docker.plugins.module_utils.apt import Apt, AptError, AptLockTimeout
+from ansible_collections.dockfleet.docker.plugins.module_utils import engine_packages, versions  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.apt import Apt, AptError, AptLockTimeout  # noqa: E402
 
 
 class _UnixHTTPConnection(http_client.HTTPConnection):
@@ -387,7 +387,7 @@ def main():
         for other in engine_packages.FLAVORS.values():
             names.add(other["engine"])
         installed, held = apt.installed(names)
-        available = dict((name, apt.available(name)) for name in names)
+        available = apt.available(names)
         plan = engine_packages.plan(
             params["flavor"],
             params["version"],

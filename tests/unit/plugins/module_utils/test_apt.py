@@ -153,3 +153,14 @@ def test_download_only_goes_first():
     command = module.commands[0]
     assert "--download-only" in command
     assert command[-2:] == ["install", "docker-ce=1"]
+
+
+def test_available_asks_apt_once_for_every_package():
+    module = FakeModule([(0, MADISON, "N: Unable to locate package docker.io")])
+    offered = apt.Apt(module).available({"docker-ce", "docker-ce-cli", "docker.io"})
+    assert module.commands == [["apt-cache", "madison", "docker-ce", "docker-ce-cli", "docker.io"]]
+    assert offered == {
+        "docker-ce": ["5:26.1.5-1~debian.12~bookworm", "5:20.10.24-1~debian.12~bookworm"],
+        "docker-ce-cli": ["5:26.1.5-1~debian.12~bookworm"],
+        "docker.io": [],
+    }
