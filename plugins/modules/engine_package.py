@@ -24,7 +24,8 @@ description:
     never moves them behind your back); otherwise, and on first install, they get the newest stable version on offer.
     Ask for a version explicitly with O(containerd_version) or C(plugin=version) in O(plugins).
   - Debian and Ubuntu (apt) only; other systems fail with a clear message.
-author: dockfleet maintainers
+author:
+  - dockfleet maintainers (@dockfleet)
 options:
   version:
     description:
@@ -96,13 +97,14 @@ options:
 notes:
   - Supports check mode (the from-to plan is reported, nothing is touched) and diff mode.
   - Needs systemd (docker.service) on the host.
-seealso:
-  - role: dockfleet.docker.engine
-    description: Sets up the repository, runs this module, installs python3-docker and manages the service and users.
+  - The P(dockfleet.docker.engine#role) role sets up the repository, runs this module, installs python3-docker and manages
+    the service and the docker group.
 attributes:
   check_mode:
+    description: Reports the planned from-to package versions without touching the host.
     support: full
   diff_mode:
+    description: Shows the package versions, holds and pin before and after.
     support: full
 """
 
