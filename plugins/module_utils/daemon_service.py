@@ -147,3 +147,36 @@ def dropin_text(tokens):
         "ExecStart=\n"
         "ExecStart=%s\n" % " ".join(strip_host_flags(tokens))
     )
+
+
+def plan(tokens, env_options, config, service="docker.service", manage_host_flags=True):
+    """Check a candidate daemon.json against the unit's command line.
+
+    ``tokens`` is the unit's ExecStart (ignoring our own drop-in), ``env_options`` maps
+    each environment file to the tokens of its DOCKER_OPTS. Returns ``(errors, dropin)``:
+    messages for directives given both as flags and in the file, and the drop-in text
+    wanted (None: no drop-in).
+    """
+    dropin = None
+    effective = tokens
+    if config.get("hosts") and manage_host_flags and strip_host_flags(tokens) != tokens:
+        effective = strip_host_flags(tokens)
+        dropin = dropin_text(tokens)
+    errors = []
+    clashes = conflicts(effective, config)
+    if clashes:
+        errors.append(
+            "daemon.json keys %s are also set as flags on %s (ExecStart=%s); dockerd refuses to start when a "
+            "directive is given both ways. Remove the flag (a drop-in) or the key."
+            % (", ".join(clashes), service, " ".join(tokens))
+        )
+    if uses_variable(tokens):
+        for env_file in sorted(env_options):
+            clashes = conflicts(env_options[env_file], config)
+            if clashes:
+                errors.append(
+                    "daemon.json keys %s are also set as flags in DOCKER_OPTS in %s; dockerd refuses to start "
+                    "when a directive is given both ways. Remove them from DOCKER_OPTS."
+                    % (", ".join(clashes), env_file)
+                )
+    return errors, dropin

@@ -192,104 +192,12 @@ from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_schema as schema  # noqa: E402
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit  # noqa: E402
-
-
-def read_text(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-
-
-def file_stat(path):
-    try:
-        return os.stat(path)
-    except OSError:
-        return None
-
-
-class Host:
-    """What the managed host says about dockerd and its unit."""
-
-    def __init__(self, module):
-        self.module = module
-        self.systemctl = module.get_bin_path("systemctl")
-
-    def run(self, args):
-        return self.module.run_command(args, environ_update={"LC_ALL": "C"})
-
-    def unit_properties(self, service, *names):
-        """systemctl show properties; a property systemd prints several times becomes a list."""
-        props = {}
-        if not self.systemctl:
-            return props
-        rc, out, _err = self.run([self.systemctl, "show", service] + ["-p%s" % n for n in names])
-        for line in out.splitlines() if rc == 0 else []:
-            if "=" in line:
-                key, value = line.split("=", 1)
-                props.setdefault(key, []).append(value)
-        return props
-
-    def unit_command(self, service, own_dropin):
-        """(tokens of the unit's ExecStart ignoring our drop-in, environment files) or (None, [])."""
-        props = self.unit_properties(service, "LoadState", "FragmentPath", "DropInPaths", "EnvironmentFiles")
-        fragment = (props.get("FragmentPath") or [""])[0]
-        if (props.get("LoadState") or [""])[0] != "loaded" or not fragment:
-            return None, []
-        dropins = " ".join(props.get("DropInPaths") or []).split()
-        paths = [fragment] + [p for p in dropins if p != own_dropin]
-        command = unit.exec_start([read_text(p) or "" for p in paths])
-        # "EnvironmentFiles=/etc/default/docker (ignore_errors=yes)", one line per file.
-        env_files = [value.split(" (", 1)[0].strip() for value in props.get("EnvironmentFiles") or [] if value.strip()]
-        return (unit.split_command(command) if command else None), env_files
-
-    def dockerd(self, tokens):
-        if tokens:
-            binary = tokens[0].lstrip("-@+!:")
-            if os.path.isabs(binary) and os.access(binary, os.X_OK):
-                return binary
-        return self.module.get_bin_path("dockerd")
-
-    def engine(self, dockerd):
-        """(version text, supports --validate)."""
-        if not dockerd:
-            return None, False
-        rc, out, err = self.run([dockerd, "--version"])
-        version = out.strip() if rc == 0 else None
-        rc, out, err = self.run([dockerd, "--help"])
-        return version, "--validate" in (out + err)
-
-
-def check_unit(host, params, config, dropin_path):
-    """(errors, wanted drop-in text or None, dockerd path) for the candidate config."""
-    tokens, env_files = host.unit_command(params["service"], dropin_path)
-    if tokens is None:
-        return [], None, host.dockerd(None)
-    wanted = None
-    effective = tokens
-    if config.get("hosts") and params["manage_host_flags"] and unit.strip_host_flags(tokens) != tokens:
-        effective = unit.strip_host_flags(tokens)
-        wanted = unit.dropin_text(tokens)
-    errors = []
-    clashes = unit.conflicts(effective, config)
-    if clashes:
-        errors.append(
-            "daemon.json keys %s are also set as flags on %s (ExecStart=%s); dockerd refuses to start when a "
-            "directive is given both ways. Remove the flag (a drop-in) or the key."
-            % (", ".join(clashes), params["service"], " ".join(tokens))
-        )
-    if unit.uses_variable(tokens):
-        for env_file in env_files:
-            extra = unit.env_file_options(read_text(env_file) or "")
-            clashes = unit.conflicts(extra, config)
-            if clashes:
-                errors.append(
-                    "daemon.json keys %s are also set as flags in DOCKER_OPTS in %s; dockerd refuses to start "
-                    "when a directive is given both ways. Remove them from DOCKER_OPTS."
-                    % (", ".join(clashes), env_file)
-                )
-    return errors, wanted, host.dockerd(tokens)
+from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import (  # noqa: E402
+    Host,
+    check_unit,
+    file_stat,
+    read_text,
+)
 
 
 def validate_with_dockerd(module, host, dockerd, text, directory):
@@ -371,7 +279,7 @@ def main():
     desired = schema.candidate(current, params["settings"], params["mode"])
 
     # 2. Validate before anything is written.
-    unit_errors, dropin_wanted, dockerd = check_unit(host, dict(params, service=service), desired, dropin_path)
+    unit_errors, dropin_wanted, dockerd = check_unit(host, service, params["manage_host_flags"], desired, dropin_path)
     engine_text, can_validate = host.engine(dockerd)
     errors = schema.validate(
         desired,

@@ -111,3 +111,42 @@ def test_dropin_keeps_the_units_own_command():
     ):
         dropin = unit.dropin_text(unit.split_command(unit.exec_start([text])))
         assert dropin.endswith("[Service]\nExecStart=\n" + expected)
+
+
+# --- plan: the candidate against the unit's command line ----------------------------------
+
+DEBIAN_TOKENS = unit.split_command(
+    "/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS"
+)
+
+
+def test_plan_hosts_needs_a_dropin_without_host_flags():
+    errors, dropin = unit.plan(DEBIAN_TOKENS, {}, {"hosts": ["fd://", "tcp://0.0.0.0:2376"]})
+    assert errors == []
+    assert dropin.endswith("ExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n")
+
+
+def test_plan_without_hosts_needs_no_dropin():
+    assert unit.plan(DEBIAN_TOKENS, {}, {"debug": True}) == ([], None)
+
+
+def test_plan_hosts_without_managing_the_flags_is_the_classic_conflict():
+    errors, dropin = unit.plan(DEBIAN_TOKENS, {}, {"hosts": ["fd://"]}, manage_host_flags=False)
+    assert dropin is None
+    assert len(errors) == 1 and "daemon.json keys hosts are also set as flags on docker.service" in errors[0]
+
+
+def test_plan_key_clashing_with_a_unit_flag():
+    errors, _dropin = unit.plan(DEBIAN_TOKENS, {}, {"containerd": "/run/other.sock"})
+    assert len(errors) == 1 and "keys containerd are also set as flags" in errors[0]
+
+
+def test_plan_key_clashing_with_docker_opts():
+    env = {"/etc/default/docker": ["--dns", "8.8.8.8"]}
+    errors, _dropin = unit.plan(DEBIAN_TOKENS, env, {"dns": ["1.1.1.1"]})
+    assert errors == [
+        "daemon.json keys dns are also set as flags in DOCKER_OPTS in /etc/default/docker; dockerd refuses to start "
+        "when a directive is given both ways. Remove them from DOCKER_OPTS."
+    ]
+    # A unit that does not expand DOCKER_OPTS ignores the file.
+    assert unit.plan(unit.strip_host_flags(DEBIAN_TOKENS)[:-1], env, {"dns": ["1.1.1.1"]}) == ([], None)

@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the managed host says about dockerd: its systemd unit's command line, the
+dockerd binary, its version and whether it can validate a configuration file.
+
+The decisions made from these facts are pure functions in daemon_service.py and
+daemon_schema.py; this file only reads the host.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit
+
+
+def read_text(path):
+    """A file's text, or None when it does not exist."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def file_stat(path):
+    """``os.stat`` of a path, or None when it cannot be read."""
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+class Host:
+    """Reads dockerd's unit and binary through an AnsibleModule."""
+
+    def __init__(self, module):
+        self.module = module
+        self.systemctl = module.get_bin_path("systemctl")
+
+    def run(self, args):
+        return self.module.run_command(args, environ_update={"LC_ALL": "C"})
+
+    def unit_properties(self, service, *names):
+        """systemctl show properties; a property systemd prints several times becomes a list."""
+        props = {}
+        if not self.systemctl:
+            return props
+        rc, out, _err = self.run([self.systemctl, "show", service] + ["-p%s" % n for n in names])
+        for line in out.splitlines() if rc == 0 else []:
+            if "=" in line:
+                key, value = line.split("=", 1)
+                props.setdefault(key, []).append(value)
+        return props
+
+    def unit_command(self, service, own_dropin):
+        """(tokens of the unit's ExecStart ignoring our drop-in, environment files) or (None, [])."""
+        props = self.unit_properties(service, "LoadState", "FragmentPath", "DropInPaths", "EnvironmentFiles")
+        fragment = (props.get("FragmentPath") or [""])[0]
+        if (props.get("LoadState") or [""])[0] != "loaded" or not fragment:
+            return None, []
+        dropins = " ".join(props.get("DropInPaths") or []).split()
+        paths = [fragment] + [p for p in dropins if p != own_dropin]
+        command = unit.exec_start([read_text(p) or "" for p in paths])
+        # "EnvironmentFiles=/etc/default/docker (ignore_errors=yes)", one line per file.
+        env_files = [value.split(" (", 1)[0].strip() for value in props.get("EnvironmentFiles") or [] if value.strip()]
+        return (unit.split_command(command) if command else None), env_files
+
+    def dockerd(self, tokens):
+        """The dockerd the unit runs (read from its ExecStart), else the one on PATH."""
+        if tokens:
+            binary = tokens[0].lstrip("-@+!:")
+            if os.path.isabs(binary) and os.access(binary, os.X_OK):
+                return binary
+        return self.module.get_bin_path("dockerd")
+
+    def engine(self, dockerd):
+        """(``dockerd --version`` text, whether ``dockerd --help`` offers --validate)."""
+        if not dockerd:
+            return None, False
+        rc, out, _err = self.run([dockerd, "--version"])
+        version = out.strip() if rc == 0 else None
+        rc, out, err = self.run([dockerd, "--help"])
+        return version, "--validate" in (out + err)
+
+
+def check_unit(host, service, manage_host_flags, config, dropin_path):
+    """(errors, wanted drop-in text or None, dockerd path) for a candidate config."""
+    tokens, env_files = host.unit_command(service, dropin_path)
+    if tokens is None:
+        return [], None, host.dockerd(None)
+    env_options = {}
+    if unit.uses_variable(tokens):
+        env_options = {path: unit.env_file_options(read_text(path) or "") for path in env_files}
+    errors, dropin = unit.plan(tokens, env_options, config, service, manage_host_flags)
+    return errors, dropin, host.dockerd(tokens)
