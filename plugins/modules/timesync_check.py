@@ -33,8 +33,8 @@ options:
     default: 0.1
   wait_timeout:
     description:
-      - Seconds to keep looking for a healthy state before reporting the host as out of sync. V(0) looks once
-        (plus the moment the probe needs).
+      - Seconds to keep looking for a healthy state before reporting the host as out of sync. V(0) looks once;
+        when probing, sources still get a few seconds to answer.
     type: int
     default: 60
   probe:
@@ -170,6 +170,8 @@ LOOK_EVERY = 1.0
 PROBE_EVERY = 10.0
 # A burst: chronyd sends up to 4 requests to every source until one answers well.
 BURST = "1/4"
+# However short the wait, sources get this long to answer the probe.
+PROBE_GRACE = 4.0
 
 
 class ChronyUnavailable(Exception):
@@ -209,8 +211,8 @@ def check(module, binary):
     """Look until healthy or out of time; return the last assessment."""
     params = module.params
     start = time.monotonic()
-    deadline = start + params["wait_timeout"]
     probing = params["probe"]
+    deadline = start + max(params["wait_timeout"], PROBE_GRACE if probing else 0)
     probe_started = last_probe = None
     notes = []
     while True:
