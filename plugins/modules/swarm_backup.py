@@ -27,7 +27,7 @@ description:
     manages the swarm of the backup). V(verify) never changes anything.
   - The unlock key is never written to the archive, the metadata or the result. The metadata holds a SHA-256
     fingerprint of it, so a wrong key is refused before anything is changed. The archive holds the swarm's CA key and,
-    without autolock, the key that decrypts its secrets: store it as carefully as the secrets themselves.
+    without autolock, the key that decrypts its secrets. Store it as carefully as the secrets themselves.
 extends_documentation_fragment:
   - dockfleet.docker.engine
 options:
@@ -411,8 +411,9 @@ def backup(module, engine):
                 failure + " " if failure else ""
             ) + "The engine is NOT back: %s Check 'systemctl status docker'." % exc
     if failure:
-        if os.path.exists(partial):
-            os.unlink(partial)
+        for path in (partial, archive):
+            if os.path.exists(path):
+                os.unlink(path)
         module.fail_json(msg=failure + " No archive was kept.")
     metadata["archive_sha256"] = sha256_file(archive)
     fd = os.open(base + ".json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

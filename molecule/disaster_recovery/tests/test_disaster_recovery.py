@@ -188,10 +188,8 @@ def test_backup_from_a_newer_engine_is_refused(spare_before):
     assert not engine_host(SPARE).file("/var/tmp/dockfleet-swarm-restore").exists
 
 
-def test_restore_without_or_with_a_wrong_unlock_key_is_refused(spare_before):
-    rc, output = playbook("swarm_restore", "swarm_restore_host=%s" % SPARE, "swarm_restore_backup=%s" % STATE["backup"])
-    assert rc != 0
-    assert "The backup was taken with autolock on" in output
+def test_restore_with_a_wrong_unlock_key_is_refused(spare_before):
+    # A restore without a key is refused the same way (unit-tested: unlock_key_problem).
     rc, output = playbook(
         "swarm_restore",
         "swarm_restore_host=%s" % SPARE,
@@ -291,7 +289,7 @@ def test_worker_rejoined_with_its_labels_and_runs_the_replicas():
 
 def test_autolock_is_on_with_a_new_key_and_the_old_state_was_kept():
     spare = engine_host(SPARE)
-    spec = json.loads(spare.check_output("docker swarm inspect --format '{{json .Spec.EncryptionConfig}}'"))
+    spec = json.loads(spare.check_output("docker info --format '{{json .Swarm.Cluster.Spec.EncryptionConfig}}'"))
     assert spec["AutoLockManagers"] is True
     assert spare.check_output("docker swarm unlock-key -q").strip() != STATE["key"]
     assert any(name.startswith("swarm.before-restore-") for name in docker_dir(SPARE))

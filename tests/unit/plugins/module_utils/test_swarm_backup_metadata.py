@@ -11,6 +11,7 @@ import pytest
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (
     MetadataError,
+    autolock_restore_problem,
     backup_refusal,
     build_metadata,
     checksum_problem,
@@ -286,3 +287,22 @@ def test_replica_status_counts_running_tasks_of_replicated_services():
     assert status == {"web": {"desired": 3, "running": 1}}
     assert not replicas_converged(status)
     assert replicas_converged({"web": {"desired": 3, "running": 3}})
+
+
+def test_autolock_backup_of_one_manager_can_be_restored():
+    assert autolock_restore_problem(metadata()) is None
+    assert autolock_restore_problem(metadata(autolock=True)) is None
+
+
+def test_autolock_backup_of_several_managers_is_refused_before_anything_changes():
+    nodes = {
+        "mgr-1": {"role": "manager", "labels": {}},
+        "mgr-2": {"role": "manager", "labels": {}},
+        "mgr-3": {"role": "manager", "labels": {}},
+        "wrk-1": {"role": "worker", "labels": {}},
+    }
+    locked = metadata(autolock=True, state=dict(state(), nodes=nodes))
+    problem = autolock_restore_problem(locked)
+    assert "3 managers (mgr-1, mgr-2, mgr-3)" in problem
+    assert "moby/moby#36852" in problem and "Nothing was changed" in problem
+    assert autolock_restore_problem(dict(locked, autolock=False)) is None
