@@ -168,6 +168,16 @@ def test_unset_version_fails_clearly(hosts):
     assert_running_pinned(hosts, "20.10.24")
 
 
+def test_unquoted_numeric_version_is_refused(hosts):
+    rc, report, _ = run_playbook("engine.yml", dict(BASE_VARS, engine_version=20.10))
+    assert rc != 0
+    results = results_of(report, "Fail when engine_version was read as a number")
+    for name in HOSTS:
+        assert "drops trailing zeros (20.10 becomes 20.1)" in results[name]["msg"], name
+        assert report["stats"][name]["changed"] == 0, name
+    assert_running_pinned(hosts, "20.10.24")
+
+
 def test_unknown_version_fails_listing_what_exists(hosts):
     rc, report, _ = run_playbook("module.yml", {"engine_version": "19.03"})
     assert rc != 0
@@ -189,6 +199,8 @@ def test_check_mode_reports_the_upgrade_and_touches_nothing(hosts):
     assert rc == 0
     results = results_of(report, PACKAGE_TASK)
     for name, host in hosts.items():
+        # Only the package task predicts a change: nothing else in the role pretends to change.
+        assert report["stats"][name]["changed"] == 1, name
         result = results[name]
         assert result["changed"] is True, name
         assert result["packages"]["docker-ce"] == package_version(name, "26.1.5"), name
