@@ -224,7 +224,7 @@ def assess(tracking, sources, max_offset, probe_age=None):
 
 def format_offset(offset):
     """Offset for people: ``+0.000123 s (slow)``; chrony's sign, positive = slow."""
-    if offset == 0:
+    if round(offset, 6) == 0:  # below a microsecond
         return "0 s"
     return "%+.6f s (%s)" % (offset, "slow" if offset > 0 else "fast")
 

@@ -257,6 +257,7 @@ class TestWords:
         assert chrony.format_offset(0.000015265) == "+0.000015 s (slow)"
         assert chrony.format_offset(-0.5) == "-0.500000 s (fast)"
         assert chrony.format_offset(0.0) == "0 s"
+        assert chrony.format_offset(-0.0000004) == "0 s"
 
     def test_summary_of_a_healthy_client(self):
         result = chrony.assess(
