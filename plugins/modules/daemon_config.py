@@ -185,14 +185,14 @@ dockerd_validation_skipped:
   type: str
 """
 
-import os  # noqa: E402 (imports follow the documentation blocks)
-import tempfile  # noqa: E402
+import os
+import tempfile
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_schema as schema  # noqa: E402
-from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit  # noqa: E402
-from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import (  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_schema as schema
+from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit
+from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import (
     Host,
     check_unit,
     file_stat,
