@@ -68,7 +68,7 @@ def preflight(nodes, members):
             problems.append(
                 {
                     "host": view["hostname"],
-                    "problem": "manager outside this run is %s" % (view["manager_reachability"] or "not reachable"),
+                    "problem": "manager is %s" % (view["manager_reachability"] or "not reachable"),
                 }
             )
         elif not view["ready"]:

@@ -147,18 +147,18 @@ waited:
   type: float
 """
 
-import time  # noqa: E402
+import time
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils import upgrade_plan  # noqa: E402
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils import upgrade_plan
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     connect,
     engine_argument_spec,
     engine_errors,
 )
-from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts  # noqa: E402
-from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import find_node  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import find_node
 
 
 def read_swarm(client):

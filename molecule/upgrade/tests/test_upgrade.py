@@ -166,14 +166,24 @@ def test_preflight_failure_changes_nothing():
     stopped = fleet_host(STOPPED)
     stopped.check_output("systemctl stop docker.socket docker.service")
     try:
-        # A downgrade without allow_downgrade while one node's docker is stopped: both are reported, in one table.
-        rc, output, recap = converge("-e", "engine_upgrade_version=20.10", "-e", "upgrade_probe_name=preflight")
+        # A downgrade without allow_downgrade while one node's docker is stopped and no clock can be checked: all
+        # of it is reported, in one table.
+        # The clock check is forced on: the test hosts run no chrony, so every host must show up with a clock row.
+        rc, output, recap = converge(
+            "-e",
+            "engine_upgrade_version=20.10",
+            "-e",
+            "engine_upgrade_timesync_check=true",
+            "-e",
+            "upgrade_probe_name=preflight",
+        )
         stop_probe("preflight")
         assert rc != 0, output[-4000:]
         assert "Pre-flight failed on" in output, output[-4000:]
         assert "Nothing was changed." in output
         assert re.search(rf"{STOPPED}: docker does not answer", output), output[-4000:]
         assert re.search(r"upgrade-manager-1: target version: [^|]*allow_downgrade", output), output[-4000:]
+        assert re.search(r"upgrade-manager-2: clock: chronyc is not installed", output), output[-4000:]
         assert "Drain the node" not in output
         assert "Back up the swarm" not in output
         assert len(backups()) == 1, backups()
