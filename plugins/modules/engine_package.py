@@ -162,16 +162,16 @@ pinned:
   type: bool
 """
 
-import http.client as http_client  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import time  # noqa: E402
+import http.client as http_client
+import json
+import os
+import socket
+import time
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils import engine_packages, versions  # noqa: E402
-from ansible_collections.dockfleet.docker.plugins.module_utils.apt import Apt, AptError, AptLockTimeout  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils import engine_packages, versions
+from ansible_collections.dockfleet.docker.plugins.module_utils.apt import Apt, AptError, AptLockTimeout
 
 
 class _UnixHTTPConnection(http_client.HTTPConnection):
