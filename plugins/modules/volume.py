@@ -149,14 +149,14 @@ summary:
   sample: {unchanged: 3}
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402 (imports follow the documentation blocks)
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     connect,
     engine_argument_spec,
     engine_errors,
 )
-from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (
     DeclarationError,
     apply_order,
     changed,
