@@ -96,7 +96,8 @@ def assert_probe(name):
         f"node misses covered by another node: {report['node_misses']}, answered by: {report['answered_by']}"
     )
     assert report["stopped_by"] == "stop file", report["stopped_by"]
-    assert report["requests"] >= 50, "the probe hardly ran: %s" % report
+    # About 5 requests a second; at least one a second shows it really ran for the whole playbook.
+    assert report["requests"] >= max(10, report["seconds"]), "the probe hardly ran: %s" % report
     assert report["failed"] == 0, json.dumps(report["failures"], indent=2)
     # Every answer is counted, and the nodes running the two replicas both answered.
     assert sum(report["answered_by"].values()) == report["requests"], report
