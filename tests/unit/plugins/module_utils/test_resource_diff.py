@@ -512,3 +512,47 @@ class TestPlan:
     def test_unknown_policy(self):
         with pytest.raises(rd.DeclarationError, match="recreate must be one of"):
             run_plan([], {}, recreate="sometimes")
+
+
+class TestReport:
+    def test_results_and_diff_per_resource(self):
+        current = {"frontend": ENGINE_BRIDGE, "old": dict(ENGINE_BRIDGE, Name="old")}
+        declared = [network(labels={"team": "api"}), network(name="backend"), network(name="same", state="absent")]
+        steps, errors = run_plan(declared, current, recreate="when_unused", exclusive=True)
+        assert errors == []
+        results, diff = rd.report(steps, declared, current, rd.describe_network)
+        assert [(r["name"], r["action"]) for r in results] == [
+            ("frontend", "recreated"),
+            ("backend", "created"),
+            ("same", "unchanged"),
+            ("old", "removed"),
+        ]
+        assert results[0]["differences"][0]["field"] == "labels"
+        # Unchanged resources stay out of the diff; created ones have no "before", removed ones no "after".
+        assert sorted(diff["before"]) == sorted(diff["after"]) == ["backend", "frontend", "old"]
+        assert diff["before"]["backend"] is None and diff["after"]["old"] is None
+        assert diff["before"]["frontend"]["labels"] == {"team": "web"}
+        assert diff["after"]["frontend"] == {
+            "driver": "bridge",
+            "attachable": False,
+            "internal": False,
+            "encrypted": False,
+            "enable_ipv6": False,
+            "labels": {"team": "api"},
+        }
+
+    def test_users_are_reported_as_text(self):
+        users = used_by({"frontend": [{"kind": "container", "name": "web-1"}]})
+        steps, _errors = run_plan([network(state="absent")], {"frontend": ENGINE_BRIDGE}, users, force=True)
+        results, _diff = rd.report(steps, [network(state="absent")], {"frontend": ENGINE_BRIDGE}, rd.describe_network)
+        assert results[0]["users"] == ["container web-1"]
+
+    def test_removals_come_first_then_recreations_then_creations(self):
+        steps = [
+            {"name": "a", "action": "created"},
+            {"name": "b", "action": "unchanged"},
+            {"name": "c", "action": "recreated"},
+            {"name": "d", "action": "removed"},
+            {"name": "e", "action": "created"},
+        ]
+        assert [s["name"] for s in rd.apply_order(steps)] == ["d", "c", "a", "e", "b"]
