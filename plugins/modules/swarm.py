@@ -193,17 +193,17 @@ changes:
   type: dict
 """
 
-import os  # noqa: E402
-import time  # noqa: E402
+import os
+import time
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     connect,
     engine_argument_spec,
     engine_errors,
 )
-from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import (  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import (
     SpecError,
     init_only_mismatches,
     init_spec,

@@ -200,19 +200,19 @@ managers:
   type: dict
 """
 
-import time  # noqa: E402
+import time
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     EngineError,
     connect,
     engine_argument_spec,
     engine_errors,
     is_not_found,
 )
-from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts, node_view  # noqa: E402
-from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import node_summary, plan_nodes  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts, node_view
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import node_summary, plan_nodes
 
 NODE_OPTIONS = dict(
     labels=dict(type="dict"),

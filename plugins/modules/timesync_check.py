@@ -153,11 +153,11 @@ waited:
   type: float
 """
 
-import time  # noqa: E402
+import time
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.chrony import (  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.chrony import (
     ChronyOutputError,
     assess,
     parse_sources,
