@@ -193,21 +193,21 @@ replicas:
   type: dict
 """
 
-import datetime  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import tarfile  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
+import datetime
+import json
+import os
+import tarfile
+import tempfile
+import time
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     connect,
     engine_argument_spec,
     engine_errors,
 )
-from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (  # noqa: E402
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (
     MetadataError,
     autolock_restore_problem,
     backup_refusal,
