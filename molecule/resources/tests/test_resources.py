@@ -122,6 +122,8 @@ def test_bridge_network_matches_its_declaration(host):
     backend = inspect(host, "network", "backend")
     assert backend["Internal"] is True
     assert backend["Labels"] == {MANAGED: "true"}
+    lan = inspect(host, "network", "lan")
+    assert (lan["Driver"], lan["Options"]) == ("macvlan", {"parent": "eth0"})
     dualstack = inspect(host, "network", "dualstack")
     assert dualstack["EnableIPv6"] is True
     assert sorted(c["Subnet"] for c in dualstack["IPAM"]["Config"]) == ["10.62.0.0/24", "fd00:62::/64"]
