@@ -60,6 +60,7 @@ ensure_mirror() {
 }
 
 ensure_host_tools
+ensure_inotify_limits
 ensure_docker_engine
 ensure_venv
 ensure_collection_link

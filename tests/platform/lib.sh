@@ -89,3 +89,16 @@ ensure_busybox_rootfs() {
   tar -C "$work/root" -cf "$out.tmp" . && mv "$out.tmp" "$out"
   rm -rf "$work"
 }
+
+# Every systemd test host holds inotify instances; at the kernel's default of 128
+# per user a few hosts exhaust them and new hosts exit at boot.
+ensure_inotify_limits() {
+  local current
+  current=$(sysctl -n fs.inotify.max_user_instances 2>/dev/null || echo 0)
+  if [ "$current" -lt 1024 ]; then
+    log "raising fs.inotify.max_user_instances from $current to 1024 (systemd test hosts need them)"
+    sysctl -qw fs.inotify.max_user_instances=1024
+  fi
+  current=$(sysctl -n fs.inotify.max_user_watches 2>/dev/null || echo 0)
+  [ "$current" -ge 524288 ] || sysctl -qw fs.inotify.max_user_watches=524288
+}
