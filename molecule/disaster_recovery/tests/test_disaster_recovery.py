@@ -33,9 +33,11 @@ def engine_host(name):
     return testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, INVENTORY))
 
 
-def playbook(name, *extra):
+def playbook(name, *extra, check=False):
     """Run one of the collection's playbooks; return (rc, output)."""
     args = ["ansible-playbook", "-i", INVENTORY, "dockfleet.docker.%s" % name, "-e", "swarm_backup_dir=%s" % BACKUPS]
+    if check:
+        args.append("--check")
     for item in extra:
         args += ["-e", item]
     result = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False)
@@ -219,6 +221,16 @@ def test_wrong_key_the_engine_refuses_is_rolled_back(spare_before):
     kept = [name for name in after if name.startswith("swarm.failed-restore-")]
     assert len(kept) == 1, after
     assert [name for name in after if name != kept[0]] == spare_before["dir"]
+
+
+def test_dry_run_checks_everything_and_changes_nothing(spare_before):
+    rc, output = playbook(
+        "swarm_restore", "swarm_restore_host=%s" % SPARE, "swarm_restore_unlock_key=%s" % STATE["key"], check=True
+    )
+    assert rc == 0, output
+    assert "passed every check (would restore /var/tmp/dockfleet-swarm-restore/" in output
+    spare_untouched(spare_before)
+    assert not engine_host(SPARE).file("/var/tmp/dockfleet-swarm-restore").exists
 
 
 # 3. disaster and restore ---------------------------------------------------------------------
