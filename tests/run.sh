@@ -10,7 +10,7 @@
 # Usage: tests/run.sh [all|check|lint|sanity|build|unit|molecule] [scenario...]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 2
 what=${1:-all}
 shift || true
 
@@ -60,7 +60,7 @@ print(re.search(r"pip='([0-9.]+)'", src).group(1))
 PY
   )
   mkdir -p ~/.ansible/test/cache
-  cp tests/sanity/get_pip_shim.py ~/.ansible/test/cache/get_pip_${pip_version//./_}.py
+  cp tests/sanity/get_pip_shim.py ~/.ansible/test/cache/"get_pip_${pip_version//./_}.py"
   (cd "$dest" && ansible-test sanity --python 3.11 --venv --color no) 2>&1 | tee "$work/sanity.out"
   local rc=${PIPESTATUS[0]}
   if grep -q "All targets skipped" "$work/sanity.out"; then
@@ -112,7 +112,9 @@ molecule_all() {
   local scenarios=("$@") s
   if [ ${#scenarios[@]} -eq 0 ]; then
     scenarios=(default)
-    for s in $(ls -d molecule/*/ | xargs -n1 basename | sort); do
+    for s in molecule/*/molecule.yml; do
+      s=${s#molecule/}
+      s=${s%/molecule.yml}
       [ "$s" = default ] || scenarios+=("$s")
     done
   fi

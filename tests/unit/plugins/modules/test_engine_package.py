@@ -16,7 +16,7 @@ from ansible_collections.dockfleet.docker.plugins.modules import engine_package
 
 class _UnixHTTPServer(socketserver.UnixStreamServer):
     def get_request(self):
-        request, _ = super().get_request()
+        request, _address = super().get_request()
         return request, ("local", 0)
 
 
