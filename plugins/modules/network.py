@@ -265,20 +265,20 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     connect,
-    engine_argument_spec,
     engine_errors,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (
     DeclarationError,
-    apply_order,
-    changed,
     describe_network,
     network_create_arguments,
     network_differences,
     normalise_network,
     plan,
-    report,
-    summary,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils.resource_module import (
+    batch_argument_spec,
+    declared_items,
+    report_and_apply,
 )
 
 IPAM_CONFIG = dict(
@@ -391,36 +391,18 @@ class Networks:
 
 
 def main():
-    mutually_exclusive = [("networks", option) for option in ["name", *NETWORK_OPTIONS]]
-    argument_spec = engine_argument_spec(
-        networks=dict(
-            type="list",
-            elements="dict",
-            options=dict(
-                name=dict(type="str", required=True),
-                state=dict(type="str", choices=["present", "absent"]),
-                **NETWORK_OPTIONS,
-            ),
-        ),
-        name=dict(type="str"),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        recreate=dict(type="str", choices=["never", "when_unused", "always"], default="never"),
+    argument_spec, mutually_exclusive = batch_argument_spec(
+        "network",
+        NETWORK_OPTIONS,
         force=dict(type="bool", default=False),
-        exclusive=dict(type="bool", default=False),
         exclusive_scope=dict(type="str", choices=["all", "local", "swarm"], default="all"),
-        **NETWORK_OPTIONS,
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=mutually_exclusive)
     params = module.params
-
-    if params["networks"] is None and not params["name"]:
-        module.fail_json(msg="Declare the networks: either networks (a list) or name (a single network).")
-    if params["networks"] is not None:
-        items = params["networks"]
-    else:
-        items = [dict((key, params[key]) for key in ["name", *NETWORK_OPTIONS])]
     try:
-        declared = [normalise_network(item, params["state"]) for item in items]
+        declared = [
+            normalise_network(item, params["state"]) for item in declared_items(params, "network", NETWORK_OPTIONS)
+        ]
     except DeclarationError as exc:
         module.fail_json(msg=str(exc))
 
@@ -435,7 +417,7 @@ def main():
 
     scope = params["exclusive_scope"]
     try:
-        steps, errors = plan(
+        plan_result = plan(
             "network",
             declared,
             current,
@@ -451,17 +433,15 @@ def main():
         )
     except DeclarationError as exc:
         module.fail_json(msg=str(exc))
-    results, diff = report(steps, declared, current, describe_network)
-    if errors:
-        module.fail_json(msg="Nothing was changed. " + " ".join(errors), networks=results, summary=summary(steps))
-
-    if not module.check_mode:
-        desired_by_name = dict((d["name"], d) for d in declared)
-        for step in apply_order(steps):
-            if step["action"] != "unchanged":
-                engine.apply(step, desired_by_name.get(step["name"]), current.get(step["name"]))
-
-    module.exit_json(changed=changed(steps), networks=results, summary=summary(steps), diff=diff)
+    report_and_apply(
+        module,
+        "network",
+        plan_result,
+        declared,
+        current,
+        describe_network,
+        lambda step, desired: engine.apply(step, desired, current.get(step["name"])),
+    )
 
 
 if __name__ == "__main__":

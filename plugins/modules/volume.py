@@ -153,20 +153,20 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     connect,
-    engine_argument_spec,
     engine_errors,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (
     DeclarationError,
-    apply_order,
-    changed,
     describe_volume,
     normalise_volume,
     plan,
-    report,
-    summary,
     volume_create_arguments,
     volume_differences,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils.resource_module import (
+    batch_argument_spec,
+    declared_items,
+    report_and_apply,
 )
 
 VOLUME_OPTIONS = dict(
@@ -204,40 +204,19 @@ def apply(module, client, step, desired):
 
 
 def main():
-    mutually_exclusive = [("volumes", option) for option in ["name", *VOLUME_OPTIONS]]
-    argument_spec = engine_argument_spec(
-        volumes=dict(
-            type="list",
-            elements="dict",
-            options=dict(
-                name=dict(type="str", required=True),
-                state=dict(type="str", choices=["present", "absent"]),
-                **VOLUME_OPTIONS,
-            ),
-        ),
-        name=dict(type="str"),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        recreate=dict(type="str", choices=["never", "when_unused", "always"], default="never"),
-        exclusive=dict(type="bool", default=False),
-        **VOLUME_OPTIONS,
-    )
+    argument_spec, mutually_exclusive = batch_argument_spec("volume", VOLUME_OPTIONS)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=mutually_exclusive)
     params = module.params
-
-    if params["volumes"] is None and not params["name"]:
-        module.fail_json(msg="Declare the volumes: either volumes (a list) or name (a single volume).")
-    if params["volumes"] is not None:
-        items = params["volumes"]
-    else:
-        items = [dict((key, params[key]) for key in ["name", *VOLUME_OPTIONS])]
     try:
-        declared = [normalise_volume(item, params["state"]) for item in items]
+        declared = [
+            normalise_volume(item, params["state"]) for item in declared_items(params, "volume", VOLUME_OPTIONS)
+        ]
     except DeclarationError as exc:
         module.fail_json(msg=str(exc))
 
     client = connect(module)
     current = current_volumes(module, client)
-    steps, errors = plan(
+    plan_result = plan(
         "volume",
         declared,
         current,
@@ -248,17 +227,15 @@ def main():
         exclusive=params["exclusive"],
         force_detaches=False,
     )
-    results, diff = report(steps, declared, current, describe_volume)
-    if errors:
-        module.fail_json(msg="Nothing was changed. " + " ".join(errors), volumes=results, summary=summary(steps))
-
-    if not module.check_mode:
-        desired_by_name = dict((d["name"], d) for d in declared)
-        for step in apply_order(steps):
-            if step["action"] != "unchanged":
-                apply(module, client, step, desired_by_name.get(step["name"]))
-
-    module.exit_json(changed=changed(steps), volumes=results, summary=summary(steps), diff=diff)
+    report_and_apply(
+        module,
+        "volume",
+        plan_result,
+        declared,
+        current,
+        describe_volume,
+        lambda step, desired: apply(module, client, step, desired),
+    )
 
 
 if __name__ == "__main__":
