@@ -131,6 +131,44 @@ def parse_sources(text):
     return sources
 
 
+def parse_ntpdata(text):
+    """Parse ``chronyc -n ntpdata`` into {source address: valid responses received}.
+
+    The human-readable report, not ``-c``: its CSV columns moved between chrony
+    releases, while every release since 3.2 labels the counter "Total valid RX".
+    Returns {} when this chrony does not print the counter.
+    """
+    counts = {}
+    address = None
+    for line in text.splitlines():
+        label, sep, value = line.partition(":")
+        if not sep:
+            continue
+        label = label.strip()
+        if label == "Remote address":
+            address = value.split()[0] if value.split() else None
+        elif label == "Total valid RX" and address:
+            counts[address] = _number(value.strip(), int, "Total valid RX", line)
+    return counts
+
+
+def answered_since(baseline, now):
+    """Which sources answered between two ``parse_ntpdata`` readings: {address: bool}.
+
+    A counter only goes up while chronyd runs, so this cannot mistake an old
+    sample for a fresh one, however close to the probe it was taken. A source
+    missing from the baseline appeared after it, so any valid response it has was
+    received since.
+    """
+    answered = {}
+    for address, count in now.items():
+        before = baseline.get(address, 0)
+        # A count below the baseline means chronyd restarted since (counters start at
+        # zero): whatever it counted since then was received during the check.
+        answered[address] = count > before if count >= before else count > 0
+    return answered
+
+
 def max_sample_age(source, probe_age=None):
     """Oldest good sample (seconds) that still proves a source answers.
 
@@ -143,14 +181,20 @@ def max_sample_age(source, probe_age=None):
     return STALE_POLLS * (2 ** max(source["poll"], 0))
 
 
-def is_answering(source, probe_age=None):
-    """True when the source gave chronyd a good sample recently enough."""
+def is_answering(source, probe_age=None, answered=None):
+    """True when the source gave chronyd a good sample recently enough.
+
+    ``answered`` ({address: bool}, from answered_since) decides for the sources it
+    names; the others are judged by the age of their last sample.
+    """
+    if answered and source["address"] in answered:
+        return answered[source["address"]]
     if source["reach"] == 0 or source["last_rx"] is None:
         return False
     return source["last_rx"] <= max_sample_age(source, probe_age)
 
 
-def assess(tracking, sources, max_offset, probe_age=None):
+def assess(tracking, sources, max_offset, probe_age=None, answered=None):
     """Decide whether a host's time is in sync.
 
     Returns a dict: ``healthy``, ``problems`` (why not, in words), ``warnings``,
@@ -158,13 +202,14 @@ def assess(tracking, sources, max_offset, probe_age=None):
     ``unreachable_sources``, ``stratum``, ``offset``, ``leap_status``.
 
     A host is healthy when chronyd is synchronised, its selected source has
-    answered (``probe_age``: see max_sample_age) and the system clock is within
+    answered (``answered`` and ``probe_age``: see is_answering and max_sample_age)
+    and the system clock is within
     ``max_offset`` seconds. A host that serves its own clock (``local stratum``)
     is the fleet's reference and healthy by itself; configured sources that do
     not answer are still reported as warnings.
     """
-    reachable = [s["address"] for s in sources if is_answering(s, probe_age)]
-    unreachable = [s["address"] for s in sources if not is_answering(s, probe_age)]
+    reachable = [s["address"] for s in sources if is_answering(s, probe_age, answered)]
+    unreachable = [s["address"] for s in sources if s["address"] not in reachable]
     selected = [s for s in sources if s["selected"]]
     local = tracking["ref_id"] == LOCAL_REFERENCE_ID
     problems = []

@@ -13,8 +13,9 @@ description:
   - Asks the local C(chronyd) (through C(chronyc)) which time sources it has, which of them answer, which one it
     follows, its stratum and how far the system clock is from NTP time.
   - By default it first asks chronyd for a short burst of fresh measurements (C(chronyc burst)) and only counts a
-    source as reachable when it answered during this check. chronyd keeps showing a source that went away as
-    selected for several polls; the probe is what tells that apart from a live one.
+    source as reachable when it answered during this check, that is when chronyd's count of valid responses from it
+    (C(chronyc ntpdata)) went up. chronyd keeps showing a source that went away as selected for several polls; the
+    probe is what tells that apart from a live one, however recently the source went away.
   - Waits up to O(wait_timeout) seconds for the host to become healthy, so a check right after chronyd (re)started
     passes as soon as it is synchronised. It never passes while no source answers.
   - A host that serves its own clock to the fleet (C(local stratum) in chrony.conf) is the fleet's reference and
@@ -42,6 +43,8 @@ options:
       - Ask chronyd for fresh measurements and count only sources that answered during this check.
       - Needs root (C(chronyc burst) is a privileged command). Without it, a source counts as reachable when its
         last good sample is younger than four of its poll intervals.
+      - On a chrony too old to count responses (before 3.2), a source counts as reachable when its last good sample
+        is no older than the probe, to the second chronyc reports.
     type: bool
     default: true
   fail_on_unhealthy:
@@ -159,14 +162,18 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.chrony import (
     ChronyOutputError,
+    answered_since,
     assess,
+    parse_ntpdata,
     parse_sources,
     parse_tracking,
     summary,
 )
 
 # How often to look again while waiting, and to ask for another burst of measurements.
+# Right after a probe, look sooner: a source on the LAN answers within milliseconds.
 LOOK_EVERY = 1.0
+LOOK_SOON = 0.25
 PROBE_EVERY = 10.0
 # A burst: chronyd sends up to 4 requests to every source until one answers well.
 BURST = "1/4"
@@ -193,6 +200,18 @@ def read_state(module, binary):
         raise ChronyUnavailable(str(exc)) from exc
 
 
+def response_counts(module, binary):
+    """Valid responses chronyd has counted per source, or None when it cannot say
+    (chrony before 3.2, or a report we cannot read): then sample ages decide."""
+    rc, out = module.run_command([binary, "-n", "ntpdata"])[:2]
+    if rc != 0:
+        return None
+    try:
+        return parse_ntpdata(out) or None
+    except ChronyOutputError:
+        return None
+
+
 def unavailable(problem):
     return dict(
         healthy=False,
@@ -213,7 +232,7 @@ def check(module, binary):
     start = time.monotonic()
     probing = params["probe"]
     deadline = start + max(params["wait_timeout"], PROBE_GRACE if probing else 0)
-    probe_started = last_probe = None
+    probe_started = last_probe = baseline = None
     notes = []
     while True:
         now = time.monotonic()
@@ -223,6 +242,9 @@ def check(module, binary):
             result = unavailable(str(exc) + " (is the chrony service running?)")
         else:
             if probing and sources and (last_probe is None or now - last_probe >= PROBE_EVERY):
+                if probe_started is None:
+                    # what chronyd had counted before it was asked for fresh measurements
+                    baseline = response_counts(module, binary)
                 rc, out, err = module.run_command([binary, "-n", "burst", BURST])
                 if rc == 0:
                     last_probe = now
@@ -233,18 +255,24 @@ def check(module, binary):
                         "could not ask chronyd for fresh measurements (%s); sources are judged by their last samples"
                         % (err or out).strip()
                     )
+            answered = None
             if not probing:
                 probe_age = None
             elif probe_started is None:
                 probe_age = 0.0
             else:
                 probe_age = time.monotonic() - probe_started
-            result = assess(tracking, sources, params["max_offset"], probe_age=probe_age)
+                counts = response_counts(module, binary) if baseline else None
+                answered = answered_since(baseline, counts) if counts else None
+            result = assess(tracking, sources, params["max_offset"], probe_age=probe_age, answered=answered)
             result["sources"] = sources
             result["summary"] = summary(result, len(sources))
-        if result["healthy"] or time.monotonic() + LOOK_EVERY > deadline:
+        pause = (
+            LOOK_SOON if probe_started is not None and time.monotonic() - probe_started < PROBE_GRACE else LOOK_EVERY
+        )
+        if result["healthy"] or time.monotonic() + pause > deadline:
             break
-        time.sleep(LOOK_EVERY)
+        time.sleep(pause)
     result["warnings"] = notes + result["warnings"]
     result["probed"] = probe_started is not None
     result["waited"] = round(time.monotonic() - start, 1)

@@ -37,6 +37,32 @@ TRACKING_LOCAL = (
 SOURCES_SERVER_GONE = "^,*,172.18.0.5,8,2,300,22,0.000001138,0.000136427,0.000024586\n"
 
 
+# `chronyc -n ntpdata` of the client above (chrony 4.3), one block per NTP source.
+NTPDATA = """
+Remote address  : 172.18.0.3 (AC120003)
+Remote port     : 123
+Local address   : 172.18.0.4 (AC120004)
+Leap status     : Normal
+Stratum         : 8
+Poll interval   : 6 (64 seconds)
+Reference ID    : 7F7F0101 ()
+Reference time  : Mon Nov 30 20:16:23 2026
+NTP tests       : 111 111 1111
+Total TX        : 3
+Total RX        : 3
+Total valid RX  : 3
+Total good RX   : 3
+
+Remote address  : 172.18.0.99 (AC120063)
+Remote port     : 123
+Local address   : 0.0.0.0 (00000000)
+Reference time  : Thu Jan 01 00:00:00 1970
+Total TX        : 5
+Total RX        : 0
+Total valid RX  : 0
+"""
+
+
 def tracking(**changes):
     report = chrony.parse_tracking(TRACKING_SYNCED)
     report.update(changes)
@@ -154,6 +180,61 @@ class TestAnswering:
     def test_with_probe_only_a_sample_taken_since_the_probe_counts(self):
         assert chrony.is_answering(self.source(last_rx=3), probe_age=2.2)
         assert not chrony.is_answering(self.source(last_rx=5), probe_age=2.2)
+
+
+class TestResponseCounts:
+    def test_parse_ntpdata_counts_valid_responses_per_source(self):
+        # "Reference time : Mon Nov 30 20:16:23" has colons of its own: only the first splits
+        assert chrony.parse_ntpdata(NTPDATA) == {"172.18.0.3": 3, "172.18.0.99": 0}
+
+    def test_parse_ntpdata_without_the_counter_is_empty(self):
+        assert chrony.parse_ntpdata("Remote address  : 172.18.0.3 (AC120003)\nRemote port     : 123\n") == {}
+        assert chrony.parse_ntpdata("") == {}
+
+    def test_parse_ntpdata_rejects_a_counter_that_is_not_a_number(self):
+        with pytest.raises(chrony.ChronyOutputError):
+            chrony.parse_ntpdata("Remote address  : 172.18.0.3 (AC120003)\nTotal valid RX  : many\n")
+
+    def test_answered_only_when_the_count_went_up(self):
+        baseline = {"172.18.0.3": 3, "172.18.0.99": 0}
+        assert chrony.answered_since(baseline, {"172.18.0.3": 3, "172.18.0.99": 0}) == {
+            "172.18.0.3": False,
+            "172.18.0.99": False,
+        }
+        assert chrony.answered_since(baseline, {"172.18.0.3": 4, "172.18.0.99": 0})["172.18.0.3"]
+
+    def test_a_source_added_after_the_baseline_answered_if_it_counted_anything(self):
+        assert chrony.answered_since({}, {"10.0.0.1": 1, "10.0.0.2": 0}) == {"10.0.0.1": True, "10.0.0.2": False}
+
+    def test_counters_restarted_by_a_chronyd_restart_count_from_zero(self):
+        assert chrony.answered_since({"172.18.0.3": 30}, {"172.18.0.3": 2}) == {"172.18.0.3": True}
+        assert chrony.answered_since({"172.18.0.3": 30}, {"172.18.0.3": 0}) == {"172.18.0.3": False}
+
+    def test_counts_decide_over_a_fresh_looking_sample(self):
+        # The server stopped a moment before the probe: its last sample is 0 s old,
+        # but it has not answered since, and that is what the counter says.
+        fresh = chrony.parse_sources(SOURCES_SYNCED)[0]
+        assert fresh["last_rx"] <= 1
+        assert chrony.is_answering(fresh, probe_age=0.1)
+        assert not chrony.is_answering(fresh, probe_age=0.1, answered={"172.18.0.5": False})
+        assert chrony.is_answering(fresh, probe_age=0.1, answered={"172.18.0.5": True})
+
+    def test_sources_the_counts_do_not_name_are_judged_by_sample_age(self):
+        fresh = chrony.parse_sources(SOURCES_SYNCED)[0]
+        assert chrony.is_answering(fresh, probe_age=0.1, answered={"10.9.9.9": False})
+
+    def test_assess_with_counts_fails_a_client_whose_server_just_stopped(self):
+        result = chrony.assess(
+            chrony.parse_tracking(TRACKING_SYNCED),
+            chrony.parse_sources(SOURCES_SYNCED),
+            max_offset=0.1,
+            probe_age=0.1,
+            answered={"172.18.0.5": False, "172.18.0.99": False},
+        )
+        assert not result["healthy"]
+        assert result["problems"] == [
+            "no reachable time source: none of its 2 sources answered (172.18.0.5, 172.18.0.99)"
+        ]
 
 
 class TestAssess:
