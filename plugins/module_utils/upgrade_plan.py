@@ -198,12 +198,28 @@ def services_convergence(services, tasks):
     return result
 
 
+def unsettled_nodes(nodes):
+    """Hostnames of the nodes whose state the leader does not know yet.
+
+    A manager that becomes leader marks every node ``unknown`` until the node reports
+    to it (seconds later) or its heartbeat runs out (then ``down``). An engine upgrade
+    that restarts the leader leaves the swarm like that for a moment; it is not done
+    until the new leader has heard from everyone.
+    """
+    result = []
+    for view in (node_view(n) for n in nodes):
+        if view["state"] == "unknown" or (view["role"] == "manager" and view["manager_reachability"] == "unknown"):
+            result.append(view["hostname"])
+    return sorted(result)
+
+
 def unmet(nodes, services, tasks, node_id=None, wait_for=(), engine_version=None):
     """What of ``wait_for`` does not hold yet, as sentences (empty: everything holds).
 
     ``wait_for`` holds any of ``node_ready`` (the node is ready and, for a manager, reachable; with
     ``engine_version`` also reporting that release), ``node_drained`` (no task holds a container on the
-    node any more) and ``services_converged`` (every service runs all the tasks it wants).
+    node any more), ``services_converged`` (every service runs all the tasks it wants) and
+    ``nodes_settled`` (the leader knows the state of every node: none is ``unknown``).
     """
     result = []
     view = None
@@ -234,6 +250,10 @@ def unmet(nodes, services, tasks, node_id=None, wait_for=(), engine_version=None
                     ", ".join(sorted(set((t.get("Status") or {}).get("State") or "?" for t in left))),
                 )
             )
+    if "nodes_settled" in wait_for:
+        unsettled = unsettled_nodes(nodes)
+        if unsettled:
+            result.append("the leader has not heard from %s since it took over (state unknown)" % ", ".join(unsettled))
     if "services_converged" in wait_for:
         for service in services_convergence(services, tasks):
             if not service["converged"]:

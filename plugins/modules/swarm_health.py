@@ -17,8 +17,9 @@ description:
     take the nodes in, workers first, then managers, the leader last (RV(order)). It does not fail on what it finds;
     the caller collects RV(problems) into one report.
   - With O(wait_for) it waits, up to O(timeout) seconds, until the node O(node) is ready (on the release
-    O(engine_version)), no task holds a container on O(node) any more, every service runs all its tasks, or the
-    managers keep their majority when O(node) goes down - and fails naming what did not happen in time. Errors
+    O(engine_version)), no task holds a container on O(node) any more, every service runs all its tasks, the
+    managers keep their majority when O(node) goes down, or the leader knows the state of every node - and fails
+    naming what did not happen in time. Errors
     of the engine while it waits (a manager that has just restarted and has no leader yet) are retried.
   - The C(dockfleet.docker.engine_upgrade) playbook uses it before and between the nodes it upgrades.
 extends_documentation_fragment:
@@ -48,9 +49,11 @@ options:
         release O(engine_version) when given). V(node_drained) - no task on O(node) holds a container any more.
         V(services_converged) - every replicated service runs all its replicas and every global service a task on
         every eligible node. V(quorum_safe) - the other managers keep a majority while O(node) is down.
+        V(nodes_settled) - the leader knows the state of every node (none is C(unknown), as every node is for a
+        few seconds after a new leader took over).
     type: list
     elements: str
-    choices: [node_ready, node_drained, services_converged, quorum_safe]
+    choices: [node_ready, node_drained, services_converged, quorum_safe, nodes_settled]
     default: []
   engine_version:
     description:
@@ -200,7 +203,7 @@ def main():
                 type="list",
                 elements="str",
                 default=[],
-                choices=["node_ready", "node_drained", "services_converged", "quorum_safe"],
+                choices=["node_ready", "node_drained", "services_converged", "quorum_safe", "nodes_settled"],
             ),
             engine_version=dict(type="str"),
             timeout=dict(type="int", default=300),

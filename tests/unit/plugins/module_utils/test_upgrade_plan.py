@@ -184,6 +184,26 @@ def test_unmet_drained_and_converged():
     assert upgrade_plan.unmet(nodes, services, tasks, "w1", ["node_drained", "services_converged"]) == []
 
 
+def test_unmet_nodes_settled_after_a_leadership_change():
+    # what a new leader shows for the first seconds: the nodes it has not heard from yet are unknown
+    nodes = three_managers_two_workers()
+    nodes[1]["Status"]["State"] = "unknown"
+    nodes[2]["ManagerStatus"]["Reachability"] = "unknown"
+    nodes[4]["Status"]["State"] = "unknown"
+    assert upgrade_plan.unsettled_nodes(nodes) == ["host-m2", "host-m3", "host-w2"]
+    assert upgrade_plan.unmet(nodes, [], [], wait_for=["nodes_settled"]) == [
+        "the leader has not heard from host-m2, host-m3, host-w2 since it took over (state unknown)"
+    ]
+
+
+def test_nodes_settled_holds_for_ready_and_for_down_nodes():
+    # a node that is down is settled: the leader knows it is down (the pre-flight deals with it)
+    nodes = three_managers_two_workers()
+    nodes[3]["Status"]["State"] = "down"
+    nodes[2]["ManagerStatus"]["Reachability"] = "unreachable"
+    assert upgrade_plan.unmet(nodes, [], [], wait_for=["nodes_settled"]) == []
+
+
 def test_unmet_node_ready_on_release():
     nodes = [node("m1", "manager", leader=True), node("w1", engine="20.10.24+dfsg1")]
     assert upgrade_plan.unmet(nodes, [], [], "w1", ["node_ready"], engine_version="26.1.5") == [
