@@ -120,20 +120,20 @@ class QuorumCheck:
             and (after_view["role"] != "manager" or after_view["removed"])
         )
         if loses_manager:
-            action = "removing" if remove else "demoting"
+            verb, action = ("remove", "removing") if remove else ("demote", "demoting")
             if after.total == 0:
                 return (
-                    "Refusing %s manager %s: the swarm has %s and it is the only manager; %s it leaves the "
+                    "Refusing to %s manager %s: the swarm has %s and it is the only manager; %s it leaves the "
                     "swarm with no manager at all. Promote another node first."
-                    % (action, name, before.describe(), action)
+                    % (verb, name, before.describe(), action)
                 )
             if after.reachable < after.quorum:
                 return (
-                    "Refusing %s manager %s: the swarm has %s. After %s it the swarm would have %d manager%s "
+                    "Refusing to %s manager %s: the swarm has %s. After %s it the swarm would have %d manager%s "
                     "with %d reachable, below the majority of %d, and would stop accepting any change. "
                     "Bring the unreachable managers back, or demote the unreachable ones first."
                     % (
-                        action,
+                        verb,
                         name,
                         before.describe(),
                         action,

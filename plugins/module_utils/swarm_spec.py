@@ -356,7 +356,8 @@ def plan_nodes(nodes, requests, prune_down_nodes=False, allow_unsafe_change=Fals
         )
         if message:
             if allow_unsafe_change:
-                warnings.append(message.replace("Refusing", "allow_unsafe_change is set: going ahead with", 1))
+                # every QuorumCheck message starts "Refusing to <verb> manager ..."
+                warnings.append(message.replace("Refusing to ", "allow_unsafe_change is set, so this run will ", 1))
             else:
                 errors.append(message)
     warning = even_manager_warning(check.counts().total)

@@ -128,8 +128,9 @@ problems:
   type: list
   elements: dict
   sample: [{host: worker-2, problem: "node is down, not ready"}]
-warnings:
-  description: With O(members), what the caller should know but does not stop the upgrade.
+notices:
+  description: With O(members), what the caller should know but does not stop the upgrade. These are not Ansible
+    warnings; the caller shows them with its report.
   returned: always
   type: list
   elements: str
@@ -239,7 +240,7 @@ def main():
         managers={},
         services=upgrade_plan.services_convergence(services, tasks),
         problems=[],
-        warnings=[],
+        notices=[],
         order=[],
         unmet=unmet,
         waited=waited,
@@ -258,7 +259,7 @@ def main():
     )
     if params["members"] is not None:
         members = dict((host, node_id or None) for host, node_id in params["members"].items())
-        result["problems"], result["warnings"] = upgrade_plan.preflight(nodes, members)
+        result["problems"], result["notices"] = upgrade_plan.preflight(nodes, members)
         result["order"] = upgrade_plan.order(nodes, members, params["skip"])
     if params["wait_for"] and unmet:
         module.fail_json(

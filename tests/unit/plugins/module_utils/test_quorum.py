@@ -60,7 +60,7 @@ def test_demoting_one_of_three_healthy_managers_is_allowed():
 def test_demoting_reachable_manager_when_one_of_three_is_down_is_refused():
     check = QuorumCheck([node("a", "manager"), node("b", "manager", reachable=False), node("c", "manager")])
     message = check.check("c", role="worker")
-    assert message.startswith("Refusing demoting manager 'host-c'")
+    assert message.startswith("Refusing to demote manager 'host-c'")
     assert "3 managers, 2 reachable (a majority needs 2)" in message
     assert "2 managers with 1 reachable, below the majority of 2" in message
 
@@ -86,7 +86,7 @@ def test_second_demotion_in_a_batch_is_judged_after_the_first():
 
 def test_removing_a_manager_counts_like_a_demotion():
     check = QuorumCheck([node("a", "manager"), node("b", "manager", reachable=False)])
-    assert "Refusing removing manager 'host-a'" in check.check("a", remove=True)
+    assert "Refusing to remove manager 'host-a'" in check.check("a", remove=True)
     check = QuorumCheck([node("a", "manager"), node("b", "manager", reachable=False)])
     assert check.check("b", remove=True) is None
 

@@ -226,7 +226,12 @@ def test_plan_nodes_refuses_the_whole_batch_when_one_change_breaks_quorum():
     plan = plan_nodes(nodes, [{"node": "w1", "labels": {"a": "b"}}, {"node": "m1", "availability": "drain"}])
     assert len(plan["errors"]) == 1 and "last active reachable manager" in plan["errors"][0]
     plan = plan_nodes(nodes, [{"node": "m1", "availability": "drain"}], allow_unsafe_change=True)
-    assert plan["errors"] == [] and "allow_unsafe_change is set" in plan["warnings"][0]
+    assert plan["errors"] == []
+    assert plan["warnings"][0].startswith(
+        "allow_unsafe_change is set, so this run will set manager 'm1' (m1) to drain:"
+    )
+    plan = plan_nodes(nodes, [{"node": "m1", "role": "worker"}], allow_unsafe_change=True)
+    assert plan["warnings"][0].startswith("allow_unsafe_change is set, so this run will demote manager 'm1' (m1):")
 
 
 def test_plan_nodes_warns_about_an_even_manager_count():
