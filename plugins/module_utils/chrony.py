@@ -203,10 +203,9 @@ def assess(tracking, sources, max_offset, probe_age=None, answered=None):
 
     A host is healthy when chronyd is synchronised, its selected source has
     answered (``answered`` and ``probe_age``: see is_answering and max_sample_age)
-    and the system clock is within
-    ``max_offset`` seconds. A host that serves its own clock (``local stratum``)
-    is the fleet's reference and healthy by itself; configured sources that do
-    not answer are still reported as warnings.
+    and the system clock is within ``max_offset`` seconds. A host that serves its
+    own clock (``local stratum``) is the fleet's reference and healthy by itself;
+    configured sources that do not answer are still reported as warnings.
     """
     reachable = [s["address"] for s in sources if is_answering(s, probe_age, answered)]
     unreachable = [s["address"] for s in sources if s["address"] not in reachable]

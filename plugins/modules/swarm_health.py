@@ -19,9 +19,10 @@ description:
   - With O(wait_for) it waits, up to O(timeout) seconds, until the node O(node) is ready (on the release
     O(engine_version)), no task holds a container on O(node) any more, every service runs all its tasks, the
     managers keep their majority when O(node) goes down, or the leader knows the state of every node - and fails
-    naming what did not happen in time. Errors
-    of the engine while it waits (a manager that has just restarted and has no leader yet) are retried.
-  - The C(dockfleet.docker.engine_upgrade) playbook uses it before and between the nodes it upgrades.
+    naming what did not happen in time. Errors of the engine while it waits (a manager that has just restarted
+    and has no leader yet) are retried.
+  - The C(dockfleet.docker.engine_upgrade) playbook uses it before and between the nodes it upgrades, the
+    C(dockfleet.docker.swarm_restore) playbook to wait for the restored swarm to settle.
 extends_documentation_fragment:
   - dockfleet.docker.engine
 options:
