@@ -35,13 +35,20 @@ ensure_collection_link() {
   ln -s "$repo_root" "$link"
 }
 
+# The signing key and the signed indexes of a mirror directory, as one checksum.
+mirror_digest='cd "$1" && find linux -name gpg -o -name InRelease | sort | xargs -r sha256sum | sha256sum'
+
 ensure_mirror() {
   "$repo_root/.venv/bin/python" "$here/build_mirror.py" --out "$cache_dir/mirror" --work "$cache_dir/mirror-work" \
     --debian-mirror "$DEBIAN_MIRROR"
   ensure_network
   local running
   running=$(docker inspect -f '{{.State.Running}} {{range .Mounts}}{{.Source}}{{end}}' "$MIRROR_CONTAINER" 2>/dev/null || true)
-  if [ "$running" = "true $cache_dir/mirror" ]; then
+  # The same path is not enough: a checkout deleted and cloned again at the same place leaves the
+  # container serving the deleted directory (its bind mount keeps the old one), or another key.
+  if [ "$running" = "true $cache_dir/mirror" ] &&
+    [ "$(docker exec "$MIRROR_CONTAINER" sh -c "$mirror_digest" sh /srv/mirror 2>/dev/null)" = \
+      "$(sh -c "$mirror_digest" sh "$cache_dir/mirror")" ]; then
     return
   fi
   docker rm -f "$MIRROR_CONTAINER" >/dev/null 2>&1 || true
