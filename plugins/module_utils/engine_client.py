@@ -6,12 +6,21 @@ engine's errors into messages that say what failed and what to do about it.
 
 Modules use the low-level ``docker.APIClient``: it returns the engine's own JSON,
 which is what the comparison logic in the other module_utils works on.
+
+The connection options carry community.docker's names, aliases, environment variables
+and meanings (see the dockfleet.docker.engine doc fragment), so a task written for
+community.docker's modules, or ``module_defaults`` for its action group, reaches the
+same engine here.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
+import os
 import traceback
+
+from ansible.module_utils.basic import env_fallback
 
 try:
     import docker
@@ -23,32 +32,155 @@ except ImportError:  # pragma: no cover - depends on the managed host
     HAS_DOCKER_SDK = False
     DOCKER_SDK_IMPORT_ERROR = traceback.format_exc()
 
-# The options documented by the dockfleet.docker.engine doc fragment.
+DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
+DEFAULT_TIMEOUT = 60
+
+# The options documented by the dockfleet.docker.engine doc fragment. The aliases keep the
+# names dockfleet used before (tls_ca_cert, tls_client_cert, tls_client_key, api_timeout).
 ENGINE_CONNECTION_ARGS = dict(
-    docker_host=dict(type="str", default="unix:///var/run/docker.sock"),
-    api_timeout=dict(type="int", default=60),
-    tls_ca_cert=dict(type="path"),
-    tls_client_cert=dict(type="path"),
-    tls_client_key=dict(type="path"),
+    docker_host=dict(
+        type="str", default=DEFAULT_DOCKER_HOST, aliases=["docker_url"], fallback=(env_fallback, ["DOCKER_HOST"])
+    ),
+    api_version=dict(
+        type="str", default="auto", aliases=["docker_api_version"], fallback=(env_fallback, ["DOCKER_API_VERSION"])
+    ),
+    timeout=dict(
+        type="int", default=DEFAULT_TIMEOUT, aliases=["api_timeout"], fallback=(env_fallback, ["DOCKER_TIMEOUT"])
+    ),
+    ca_path=dict(type="path", aliases=["ca_cert", "tls_ca_cert", "cacert_path"]),
+    client_cert=dict(type="path", aliases=["tls_client_cert", "cert_path"]),
+    client_key=dict(type="path", aliases=["tls_client_key", "key_path"]),
+    tls=dict(type="bool", default=False, fallback=(env_fallback, ["DOCKER_TLS"])),
+    validate_certs=dict(type="bool", aliases=["tls_verify"], fallback=(env_fallback, ["DOCKER_TLS_VERIFY"])),
 )
+
+# What AnsibleModule gets besides the argument spec, for every module that connects.
+ENGINE_REQUIRED_TOGETHER = [("client_cert", "client_key")]
+
+# The files docker and community.docker take from DOCKER_CERT_PATH when an option is not given.
+CERT_PATH_FILES = dict(ca_path="ca.pem", client_cert="cert.pem", client_key="key.pem")
 
 
 class EngineError(Exception):
     """An engine call failed; the message is meant for the user as it is."""
 
 
+def _names(spec):
+    names = set()
+    for name, option in spec.items():
+        names.add(name)
+        names.update(option.get("aliases") or [])
+    return names
+
+
 def engine_argument_spec(**module_args):
-    """The module's own options plus the shared connection options."""
-    spec = dict(ENGINE_CONNECTION_ARGS)
+    """The module's own options plus the shared connection options.
+
+    A module whose own option is called ``timeout`` (swarm_health waits that long) keeps it;
+    its engine API timeout is then ``api_timeout`` only. Any other clash is a programming
+    error and raises ``ValueError``.
+    """
+    spec = copy.deepcopy(ENGINE_CONNECTION_ARGS)
+    own = _names(module_args)
+    if "timeout" in own:
+        api_timeout = spec.pop("timeout")
+        api_timeout["aliases"] = [alias for alias in api_timeout["aliases"] if alias != "api_timeout"]
+        spec["api_timeout"] = api_timeout
+    clashes = sorted(own & _names(spec))
+    if clashes:
+        raise ValueError("module options %s clash with the engine connection options" % ", ".join(clashes))
     spec.update(module_args)
     return spec
+
+
+def timeout_option(argument_spec):
+    """The name of the engine API timeout option in ``argument_spec`` (see engine_argument_spec)."""
+    return "api_timeout" if "api_timeout" in argument_spec else "timeout"
+
+
+def connection_settings(params, environ=None, timeout_name="timeout"):
+    """The keyword arguments for ``docker.APIClient`` that ``params`` ask for.
+
+    TLS follows community.docker: O(validate_certs) verifies the engine's certificate, O(tls)
+    encrypts without verifying, and files not given come from E(DOCKER_CERT_PATH) when TLS is on.
+    Where dockfleet is stricter: a CA given as O(ca_path) turns verification on unless
+    O(validate_certs=false) is set, and a client certificate given as an option turns TLS on.
+    Returns ``(kwargs, tls_files)``; raises ``EngineError`` naming the option that is wrong.
+    """
+    environ = os.environ if environ is None else environ
+    files = dict((option, params.get(option)) for option in CERT_PATH_FILES)
+    validate = params.get("validate_certs")
+    if validate is None:
+        validate = bool(files["ca_path"])
+    use_tls = bool(params.get("tls")) or bool(validate) or bool(files["client_cert"] or files["client_key"])
+    cert_path = environ.get("DOCKER_CERT_PATH")
+    if use_tls and cert_path:
+        for option, name in CERT_PATH_FILES.items():
+            candidate = os.path.join(cert_path, name)
+            if not files[option] and os.path.isfile(candidate):
+                files[option] = candidate
+    if bool(files["client_cert"]) != bool(files["client_key"]):
+        given, missing = ("client_cert", "client_key") if files["client_cert"] else ("client_key", "client_cert")
+        raise EngineError(
+            "client_cert and client_key must be given together: %s is %s but %s is not set%s. Give both (the "
+            "certificate and its key), or neither." % (given, files[given], missing, _cert_path_note(cert_path))
+        )
+    for option, path in files.items():
+        if path and not os.path.isfile(path):
+            raise EngineError(
+                "%s: %s is not a file on this host (the module runs on the managed host)." % (option, path)
+            )
+    kwargs = dict(
+        base_url=params.get("docker_host") or DEFAULT_DOCKER_HOST,
+        version=params.get("api_version") or "auto",
+        timeout=params.get(timeout_name) or DEFAULT_TIMEOUT,
+        tls=False,
+    )
+    if use_tls:
+        kwargs["tls"] = dict(
+            client_cert=(files["client_cert"], files["client_key"]) if files["client_cert"] else None,
+            ca_cert=files["ca_path"] if validate else None,
+            verify=bool(validate),
+        )
+    return kwargs, files
+
+
+def _cert_path_note(cert_path):
+    return " (DOCKER_CERT_PATH %s has no such file)" % cert_path if cert_path else ""
+
+
+def open_client(params, environ=None, timeout_name="timeout"):
+    """A ``docker.APIClient`` that has answered a ping; every failure is an ``EngineError``."""
+    kwargs, _files = connection_settings(params, environ, timeout_name)
+    where = kwargs["base_url"]
+    if where.startswith("unix://") and not os.path.exists(where[len("unix://") :]):
+        raise EngineError(
+            "Cannot reach the Docker engine at %s: there is no socket at %s on this host. Is docker installed and "
+            "running (systemctl status docker), and is docker_host right?" % (where, where[len("unix://") :])
+        )
+    try:
+        if kwargs["tls"]:
+            kwargs["tls"] = docker.tls.TLSConfig(**kwargs["tls"])
+    except docker_errors.TLSParameterError as exc:
+        raise EngineError(
+            "The TLS settings for %s were refused (ca_path, client_cert, client_key): %s" % (where, exc)
+        ) from exc
+    try:
+        client = docker.APIClient(**kwargs)
+        client.ping()
+    except Exception as exc:  # the SDK raises several unrelated types here (DockerException, requests, OSError)
+        raise EngineError(
+            "Cannot reach the Docker engine at %s: %s. Is docker running (systemctl status docker), and are "
+            "docker_host and the TLS options right?" % (where, getattr(exc, "explanation", None) or exc)
+        ) from exc
+    return client
 
 
 def connect(module):
     """Return a ``docker.APIClient`` for the engine the module's options name.
 
-    Fails the module with an actionable message when the SDK is missing or the
-    engine does not answer, so callers never see a half-made client.
+    Fails the module with an actionable message when the SDK is missing, the options do not
+    fit together or the engine does not answer, so callers never see a half-made client.
     """
     if not HAS_DOCKER_SDK:
         module.fail_json(
@@ -56,27 +188,10 @@ def connect(module):
             "(the dockfleet.docker.engine role does) or the 'docker' package for the Python Ansible uses.",
             exception=DOCKER_SDK_IMPORT_ERROR,
         )
-    params = module.params
-    tls = None
-    if params.get("tls_client_cert") or params.get("tls_ca_cert"):
-        tls = docker.tls.TLSConfig(
-            client_cert=(params["tls_client_cert"], params["tls_client_key"])
-            if params.get("tls_client_cert")
-            else None,
-            ca_cert=params.get("tls_ca_cert"),
-            verify=bool(params.get("tls_ca_cert")),
-        )
     try:
-        client = docker.APIClient(
-            base_url=params["docker_host"], version="auto", timeout=params["api_timeout"], tls=tls
-        )
-        client.ping()
-    except Exception as exc:  # the SDK raises several unrelated types here
-        module.fail_json(
-            msg="Cannot reach the Docker engine at %s: %s. Is docker running (systemctl status docker) and is "
-            "docker_host right?" % (params["docker_host"], exc)
-        )
-    return client
+        return open_client(module.params, timeout_name=timeout_option(getattr(module, "argument_spec", {})))
+    except EngineError as exc:
+        module.fail_json(msg=str(exc))
 
 
 @contextlib.contextmanager
