@@ -26,6 +26,8 @@ description:
 version_added: 0.1.0
 author:
   - dockfleet maintainers (@dockfleet)
+extends_documentation_fragment:
+  - dockfleet.docker.attributes
 options:
   settings:
     description:
@@ -78,11 +80,13 @@ options:
     default: true
 attributes:
   check_mode:
-    description: Validates everything (including C(dockerd --validate)) and reports the change without writing.
     support: full
+    details:
+      - Validates everything (including C(dockerd --validate)) and reports the change without writing.
   diff_mode:
-    description: Shows the old and new daemon.json text (and the drop-in when it changes).
     support: full
+    details:
+      - Shows the old and new daemon.json text (and the drop-in when it changes).
 notes:
   - Removing a key, or changing any key outside the SIGHUP-reloadable set, returns RV(restart_required=true);
     on reload dockerd keeps the previous value of a key that is no longer in the file.

@@ -24,7 +24,9 @@ description:
   - The C(dockfleet.docker.engine_upgrade) playbook uses it before and between the nodes it upgrades, the
     C(dockfleet.docker.swarm_restore) playbook to wait for the restored swarm to settle.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
+  - dockfleet.docker.engine.api_timeout
+  - dockfleet.docker.attributes
+  - dockfleet.docker.attributes.actiongroup_docker
 options:
   members:
     description:
@@ -64,6 +66,8 @@ options:
   timeout:
     description:
       - Seconds to wait for O(wait_for). V(0) looks once.
+      - Not the engine API timeout, which is O(api_timeout) in this module. C(module_defaults) that set C(timeout)
+        for the group C(dockfleet.docker.docker) set this wait too, so give O(timeout) in the task.
     type: int
     default: 300
   interval:
@@ -80,11 +84,13 @@ author:
   - dockfleet maintainers (@dockfleet)
 attributes:
   check_mode:
-    description: Reads only; runs the same in check mode.
     support: full
+    details:
+      - Reads only; runs the same in check mode.
   diff_mode:
-    description: Nothing to compare; it changes nothing.
     support: none
+    details:
+      - Nothing to compare; it changes nothing.
 """
 
 EXAMPLES = r"""
@@ -158,6 +164,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import upgrade_plan
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+    ENGINE_REQUIRED_TOGETHER,
     connect,
     engine_argument_spec,
     engine_errors,
@@ -212,6 +219,7 @@ def main():
             interval=dict(type="int", default=2),
         ),
         required_if=[("wait_for", ["node_ready", "node_drained", "quorum_safe"], ["node"], True)],
+        required_together=ENGINE_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
     params = module.params

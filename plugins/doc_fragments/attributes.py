@@ -1,0 +1,38 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The attributes every dockfleet module documents. A module states its own support
+(and, in ``details``, what check and diff mode show for it); the descriptions live here."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Every module: check mode, diff mode and the platforms it runs on.
+    DOCUMENTATION = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check mode and report whether it would change anything, without changing it.
+  diff_mode:
+    description: Returns what changed (or, in check mode, what would change) when run with C(--diff).
+  platform:
+    description: The managed hosts it runs on.
+    support: full
+    platforms: posix
+    details:
+      - Debian and Ubuntu hosts, the ones the collection's roles set up.
+"""
+
+    # Modules that talk to the engine API and take the connection options of dockfleet.docker.engine.
+    ACTIONGROUP_DOCKER = r"""
+options: {}
+attributes:
+  action_group:
+    description:
+      - Member of the action group C(dockfleet.docker.docker). Set the engine connection options once for all of
+        them with C(module_defaults) and C(group/dockfleet.docker.docker).
+    support: full
+    membership:
+      - dockfleet.docker.docker
+"""
