@@ -21,6 +21,17 @@ description:
     role does) so they are never printed.
 extends_documentation_fragment:
   - dockfleet.docker.engine
+  - dockfleet.docker.attributes
+  - dockfleet.docker.attributes.actiongroup_docker
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reports whether the node would initialise, join or leave a swarm and which settings would change.
+  diff_mode:
+    support: full
+    details:
+      - Shows the node's swarm membership and the settings that change, never the join tokens or the unlock key.
 options:
   state:
     description:
@@ -67,7 +78,11 @@ options:
     type: bool
   node_cert_expiry:
     description:
-      - Validity of node certificates, as seconds or a duration such as V(2160h) or V(90d).
+      - Validity of node certificates, as a duration with a unit such as V(90d), V(2160h) or V(1h30m) (units V(d),
+        V(h), V(m), V(s), V(ms), V(us), V(ns)).
+      - A bare number is refused. community.docker.docker_swarm takes this option as an integer of nanoseconds,
+        while the docker CLI and most people count seconds; a number without a unit would silently be a billion
+        times off for one of them, so the unit is written in the value (V(90d), not C(7776000000000000)).
     type: raw
   task_history_retention_limit:
     description:
@@ -75,7 +90,8 @@ options:
     type: int
   dispatcher_heartbeat_period:
     description:
-      - How often nodes report to the managers, as seconds or a duration such as V(5s).
+      - How often nodes report to the managers, as a duration with a unit such as V(5s) or V(500ms).
+      - A bare number is refused, as for O(node_cert_expiry).
     type: raw
   snapshot_interval:
     description:
@@ -114,7 +130,8 @@ options:
     type: str
 notes:
   - Run on the host that is to be a swarm node (the module talks to the local engine).
-  - Supports check mode and diff mode.
+  - The swarm settings have community.docker.docker_swarm's names. Its durations are integers of nanoseconds; here
+    they are strings with units, and a bare number is an error that names the option, never a guess.
 seealso:
   - module: dockfleet.docker.swarm_node
   - name: The dockfleet.docker.swarm role
@@ -130,7 +147,8 @@ EXAMPLES = r"""
     state: present
     advertise_addr: "{{ ansible_facts.default_ipv4.address }}"
     default_addr_pool: [10.20.0.0/16]
-    node_cert_expiry: 90d
+    node_cert_expiry: 90d  # community.docker.docker_swarm: 7776000000000000 (nanoseconds)
+    dispatcher_heartbeat_period: 5s
   register: swarm_init
   no_log: true  # the result holds the join tokens
 
@@ -198,7 +216,9 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.dockfleet.docker.plugins.module_utils.durations import DurationError, parse_duration
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+    ENGINE_REQUIRED_TOGETHER,
     connect,
     engine_argument_spec,
     engine_errors,
@@ -211,6 +231,22 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import
     plan_swarm_spec,
     same_swarm,
 )
+
+# Options that are durations: strings with units, refused as bare numbers (see the documentation).
+DURATION_OPTIONS = ("node_cert_expiry", "dispatcher_heartbeat_period")
+
+
+def read_settings(params):
+    """The module's options as swarm_spec settings, durations as exact nanosecond strings.
+
+    Raises DurationError or SpecError with a message that names the option.
+    """
+    settings = dict(params)
+    for option in DURATION_OPTIONS:
+        nanoseconds = parse_duration(params.get(option), option)
+        settings[option] = None if nanoseconds is None else "%dns" % nanoseconds
+    plan_swarm_spec({}, settings)  # every setting readable before anything is touched
+    return settings
 
 
 def swarm_info(client):
@@ -299,7 +335,8 @@ def ensure_present(module, client, info, settings):
         return True, {}, before, snapshot(info)
     for warning in init_only_mismatches(info, settings):
         module.warn(warning)
-    swarm = client.inspect_swarm()
+    with engine_errors(module, "read the swarm settings"):
+        swarm = client.inspect_swarm()
     new_spec, changes = plan_swarm_spec(swarm.get("Spec") or {}, settings)
     if changes and not module.check_mode:
         with engine_errors(module, "update the swarm settings (%s)" % ", ".join(sorted(changes))):
@@ -316,9 +353,9 @@ def local_trust_root(module, client):
     """The root CA this node keeps on disk, when the engine is local; None when it cannot be read."""
     if not module.params["docker_host"].startswith("unix://"):
         return None
-    path = os.path.join(
-        client.info().get("DockerRootDir") or "/var/lib/docker", "swarm", "certificates", "swarm-root-ca.crt"
-    )
+    with engine_errors(module, "report its data directory"):
+        root = client.info().get("DockerRootDir") or "/var/lib/docker"
+    path = os.path.join(root, "swarm", "certificates", "swarm-root-ca.crt")
     try:
         with open(path) as handle:
             return handle.read()
@@ -404,15 +441,15 @@ def main():
             unlock_key=dict(type="str", no_log=True),
         ),
         required_if=[("state", "join", ["remote_addrs", "join_token"])],
+        required_together=ENGINE_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
     params = module.params
-    settings = dict((k, params[k]) for k in params)
-    client = connect(module)
     try:
-        plan_swarm_spec({}, settings)  # reject unreadable durations before touching anything
-    except SpecError as exc:
+        settings = read_settings(params)
+    except (DurationError, SpecError) as exc:
         module.fail_json(msg=str(exc))
+    client = connect(module)
     with engine_errors(module, "report this node's swarm state"):
         info = swarm_info(client)
     if params["state"] != "absent":
