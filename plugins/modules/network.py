@@ -24,13 +24,17 @@ description:
     role does this once per swarm).
 extends_documentation_fragment:
   - dockfleet.docker.engine
+  - dockfleet.docker.attributes
+  - dockfleet.docker.attributes.actiongroup_docker
 attributes:
   check_mode:
     support: full
-    description: Reports what would be created, recreated or removed and changes nothing.
+    details:
+      - Reports what would be created, recreated or removed and changes nothing.
   diff_mode:
     support: full
-    description: Shows, for every network that changes, what the engine has and what is declared.
+    details:
+      - Shows, for every network that changes, what the engine has and what is declared.
 options:
   networks:
     description:
@@ -72,8 +76,11 @@ options:
         description: IPAM driver. Compared only when declared (the engine reports V(default)).
         type: str
       ipam_options:
-        description: IPAM driver options. Only the declared keys are compared.
+        description:
+          - IPAM driver options. Only the declared keys are compared.
+          - O(networks[].ipam_driver_options) is community.docker.docker_network's name for it.
         type: dict
+        aliases: [ipam_driver_options]
       ipam_config:
         description:
           - Address pools. When none is declared the engine assigns one and that subnet is never drift.
@@ -89,8 +96,11 @@ options:
             description: Gateway address; compared only when declared.
             type: str
           ip_range:
-            description: Range containers get addresses from, inside O(networks[].ipam_config[].subnet).
+            description:
+              - Range containers get addresses from, inside O(networks[].ipam_config[].subnet).
+              - O(networks[].ipam_config[].iprange) is community.docker.docker_network's name for it.
             type: str
+            aliases: [iprange]
           aux_addresses:
             description: Addresses the IPAM driver must not hand out, as a host name to address mapping.
             type: dict
@@ -132,6 +142,7 @@ options:
   ipam_options:
     description: See O(networks[].ipam_options).
     type: dict
+    aliases: [ipam_driver_options]
   ipam_config:
     description: See O(networks[].ipam_config).
     type: list
@@ -147,6 +158,7 @@ options:
       ip_range:
         description: Range containers get addresses from.
         type: str
+        aliases: [iprange]
       aux_addresses:
         description: Reserved addresses, host name to address.
         type: dict
@@ -191,6 +203,9 @@ options:
     choices: [all, local, swarm]
     default: all
 notes:
+  - The options that community.docker.docker_network also has take its names as aliases (O(ipam_driver_options),
+    O(ipam_config[].iprange)). Unlike it, this module declares a whole set of networks, compares only what is
+    declared, and never recreates a network silently (O(recreate)); it does not connect containers (C(connected)).
   - If any network cannot be converged (a refused recreation, an in-use removal, an invalid declaration), the module
     fails before changing anything and lists every problem.
   - A manager sees which services use an overlay network, and only the containers attached on its own host.
@@ -264,6 +279,7 @@ summary:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+    ENGINE_REQUIRED_TOGETHER,
     connect,
     engine_errors,
 )
@@ -287,7 +303,7 @@ IPAM_CONFIG = dict(
     options=dict(
         subnet=dict(type="str", required=True),
         gateway=dict(type="str"),
-        ip_range=dict(type="str"),
+        ip_range=dict(type="str", aliases=["iprange"]),
         aux_addresses=dict(type="dict"),
     ),
 )
@@ -300,7 +316,7 @@ NETWORK_OPTIONS = dict(
     encrypted=dict(type="bool"),
     enable_ipv6=dict(type="bool"),
     ipam_driver=dict(type="str"),
-    ipam_options=dict(type="dict"),
+    ipam_options=dict(type="dict", aliases=["ipam_driver_options"]),
     ipam_config=IPAM_CONFIG,
     driver_options=dict(type="dict"),
     labels=dict(type="dict"),
@@ -397,7 +413,12 @@ def main():
         force=dict(type="bool", default=False),
         exclusive_scope=dict(type="str", choices=["all", "local", "swarm"], default="all"),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=mutually_exclusive)
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=mutually_exclusive,
+        required_together=ENGINE_REQUIRED_TOGETHER,
+    )
     params = module.params
     try:
         declared = [

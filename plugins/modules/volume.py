@@ -19,13 +19,17 @@ description:
     with that label that are no longer declared and never touches any other volume (anonymous volumes included).
 extends_documentation_fragment:
   - dockfleet.docker.engine
+  - dockfleet.docker.attributes
+  - dockfleet.docker.attributes.actiongroup_docker
 attributes:
   check_mode:
     support: full
-    description: Reports what would be created, recreated or removed and changes nothing.
+    details:
+      - Reports what would be created, recreated or removed and changes nothing.
   diff_mode:
     support: full
-    description: Shows, for every volume that changes, what the engine has and what is declared.
+    details:
+      - Shows, for every volume that changes, what the engine has and what is declared.
 options:
   volumes:
     description:
@@ -57,8 +61,11 @@ options:
             C(io.dockfleet.managed) is added by the module.
         type: dict
   name:
-    description: Name of a single volume to declare instead of O(volumes).
+    description:
+      - Name of a single volume to declare instead of O(volumes).
+      - O(volume_name) is community.docker.docker_volume's name for it.
     type: str
+    aliases: [volume_name]
   driver:
     description: See O(volumes[].driver).
     type: str
@@ -75,12 +82,20 @@ options:
     default: present
   recreate:
     description:
-      - What to do when a volume differs from its declaration. Recreating deletes the volume's data.
-      - V(never) fails, listing every difference, and changes nothing.
-      - V(when_unused) and V(always) recreate it when no container uses it, and fail naming the containers otherwise
-        (a volume cannot be detached from a container).
+      - What to do when a volume differs from its declaration (driver, declared driver options, labels). Recreating
+        deletes the volume's data.
+      - V(never) never recreates a volume. A volume that differs fails the task, listing every difference, and nothing
+        is changed. community.docker.docker_volume leaves such a volume as it is and reports success.
+      - V(options-changed) recreates a volume that differs when no container uses it, and fails naming the containers
+        otherwise (a volume cannot be detached from a container; the engine refuses to remove a volume in use). It
+        means what it means in community.docker.docker_volume. V(when_unused) is the same, under the name the
+        P(dockfleet.docker.resources#role) role uses for networks and volumes alike.
+      - V(always) is accepted for the P(dockfleet.docker.resources#role) role, where it also recreates networks that
+        containers use; for a volume it is V(options-changed). B(It differs from community.docker.docker_volume),
+        where V(always) recreates the volume on every run, deleting its data each time; this module never recreates
+        a volume that matches its declaration.
     type: str
-    choices: [never, when_unused, always]
+    choices: [never, options-changed, when_unused, always]
     default: never
   exclusive:
     description:
@@ -117,6 +132,15 @@ EXAMPLES = r"""
   dockfleet.docker.volume:
     name: old-cache
     state: absent
+
+- name: Recreate a scratch volume whose options changed (deletes its data)
+  dockfleet.docker.volume:
+    volume_name: scratch
+    driver_options:
+      type: tmpfs
+      device: tmpfs
+      o: size=512m
+    recreate: options-changed
 """
 
 RETURN = r"""
@@ -152,6 +176,7 @@ summary:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+    ENGINE_REQUIRED_TOGETHER,
     connect,
     engine_errors,
 )
@@ -174,6 +199,23 @@ VOLUME_OPTIONS = dict(
     driver_options=dict(type="dict"),
     labels=dict(type="dict"),
 )
+
+
+# community.docker.docker_volume's recreate values, as the policies resource_diff plans with.
+RECREATE_POLICY = {
+    "never": "never",
+    "options-changed": "when_unused",
+    "when_unused": "when_unused",
+    "always": "when_unused",
+}
+
+
+def argument_spec():
+    """The options: the shared network/volume ones with community.docker.docker_volume's names added."""
+    spec, mutually_exclusive = batch_argument_spec("volume", VOLUME_OPTIONS)
+    spec["name"] = dict(spec["name"], aliases=["volume_name"])
+    spec["recreate"] = dict(type="str", choices=list(RECREATE_POLICY), default="never")
+    return spec, mutually_exclusive
 
 
 def current_volumes(module, client):
@@ -204,8 +246,13 @@ def apply(module, client, step, desired):
 
 
 def main():
-    argument_spec, mutually_exclusive = batch_argument_spec("volume", VOLUME_OPTIONS)
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True, mutually_exclusive=mutually_exclusive)
+    spec, mutually_exclusive = argument_spec()
+    module = AnsibleModule(
+        argument_spec=spec,
+        supports_check_mode=True,
+        mutually_exclusive=mutually_exclusive,
+        required_together=ENGINE_REQUIRED_TOGETHER,
+    )
     params = module.params
     try:
         declared = [
@@ -222,7 +269,7 @@ def main():
         current,
         volume_differences,
         users_of=lambda name: users_of(module, client, name),
-        recreate=params["recreate"],
+        recreate=RECREATE_POLICY[params["recreate"]],
         force=False,
         exclusive=params["exclusive"],
         force_detaches=False,
