@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from ansible_collections.dockfleet.docker.plugins.module_utils import quorum
+
 METADATA_FORMAT = 1
 ARCHIVE_ROOT = "swarm"
 
@@ -110,35 +112,35 @@ def build_metadata(
     return metadata
 
 
-def backup_refusal(nodes, self_id, accept_outage=False):
+def backup_refusal(nodes, self_id, accept_outage=False, members=None):
     """Whether stopping the engine on node ``self_id`` to back it up is safe.
 
-    ``nodes`` is the engine's node list. Returns ``(refusal, warning)``: a message when the backup
-    must not run here (else None), and a warning to show when it runs with an outage accepted.
+    ``nodes`` is the engine's node list, ``members`` its raft view (``quorum.raft_members``; by default read from
+    the nodes). Returns ``(refusal, warning)``: a message when the backup must not run here (else None), and a
+    warning to show when it runs with an outage accepted.
     """
-    managers = [n for n in nodes if (n.get("Spec") or {}).get("Role") == "manager"]
-    me = [n for n in managers if n.get("ID") == self_id]
+    views = [quorum.node_view(n, members) for n in nodes]
+    me = [v for v in views if v["id"] == self_id and quorum.counts_as_manager(v)]
     if not me:
         return (
             "This node is not a swarm manager: only a manager holds the swarm's raft data. Run the backup on a manager.",
             None,
         )
-    reachable = [n for n in managers if (n.get("ManagerStatus") or {}).get("Reachability") == "reachable"]
-    others = [n for n in reachable if n.get("ID") != self_id]
-    majority = len(managers) // 2 + 1
-    if (me[0].get("ManagerStatus") or {}).get("Leader") and others:
-        names = ", ".join(sorted((n.get("Description") or {}).get("Hostname", n.get("ID")) for n in others))
+    counts = quorum.ManagerCounts(views)
+    others = [v for v in counts.managers if v["reachable"] and v["id"] != self_id]
+    if me[0]["leader"] and others:
+        names = ", ".join(sorted(v["hostname"] for v in others))
         return (
             "This node is the swarm's leader. Back up a non-leader manager (%s) so the leader keeps the swarm "
             "running while this node's engine is stopped." % names,
             None,
         )
-    if len(others) >= majority:
+    if counts.reachable_without(self_id) >= counts.quorum:
         return None, None
     outage = (
         "Stopping the engine on this node leaves %d of %d managers reachable, below the majority of %d: the swarm "
         "accepts no change (no scheduling, no updates) until the engine is back, usually for some seconds. Running "
-        "containers keep running." % (len(others), len(managers), majority)
+        "containers keep running." % (counts.reachable_without(self_id), counts.total, counts.quorum)
     )
     if not accept_outage:
         return (

@@ -14,7 +14,11 @@ import copy
 import hashlib
 import re
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import QuorumCheck, even_manager_warning
+from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import (
+    QuorumCheck,
+    even_manager_warning,
+    raft_members,
+)
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_labels import LabelError, has_changes, plan_labels
 
 SWARM_PORT = 2377
@@ -309,16 +313,21 @@ def _visible(spec):
 _ORDER = {"promote": 0, "update": 1, "demote": 2, "remove": 3}
 
 
-def plan_nodes(nodes, requests, prune_down_nodes=False, allow_unsafe_change=False, self_id=None):
+def plan_nodes(nodes, requests, prune_down_nodes=False, allow_unsafe_change=False, self_id=None, members=None):
     """Plan every change a ``swarm_node`` call asks for, quorum-checked as one sequence.
 
     ``requests``: dicts with ``node`` and optional ``labels``, ``labels_mode``, ``labels_to_remove``,
     ``availability``, ``role``, ``state`` (present/absent), ``force``.
+    ``members``: the raft view (``quorum.raft_members``), by default read from the nodes' ``ManagerStatus``.
+    A manager that is not a raft member (an old manager after a forced new cluster) is removed without
+    the demotion first, which the engine refuses for a node it has no raft member for.
     Returns ``{"actions": [...], "errors": [...], "warnings": [...]}``. Each action is
     ``{"id", "hostname", "kind", "version", "spec", "demote_first", "before", "after", "force"}``.
     Nothing must be applied when ``errors`` is not empty.
     """
     actions, errors, warnings = [], [], []
+    if members is None:
+        members = raft_members(nodes)
     resolved = {}
     for request in requests:
         node, error = find_node(nodes, request["node"])
@@ -334,7 +343,7 @@ def plan_nodes(nodes, requests, prune_down_nodes=False, allow_unsafe_change=Fals
             )
             continue
         resolved[node["ID"]] = request["node"]
-        action, error = _plan_one(node, request)
+        action, error = _plan_one(node, request, node["ID"] in members)
         if error:
             errors.append(error)
         elif action:
@@ -343,9 +352,9 @@ def plan_nodes(nodes, requests, prune_down_nodes=False, allow_unsafe_change=Fals
         for node in nodes:
             if node["ID"] in resolved or (node.get("Status") or {}).get("State") != "down":
                 continue
-            actions.append(_removal(node, force=False))
+            actions.append(_removal(node, False, node["ID"] in members))
     actions.sort(key=lambda a: (_ORDER[a["kind"]], a["id"] == self_id))
-    check = QuorumCheck(nodes)
+    check = QuorumCheck(nodes, members)
     for action in actions:
         after = action["after"] or {}
         message = check.check(
@@ -366,7 +375,7 @@ def plan_nodes(nodes, requests, prune_down_nodes=False, allow_unsafe_change=Fals
     return {"actions": actions, "errors": errors, "warnings": warnings}
 
 
-def _plan_one(node, request):
+def _plan_one(node, request, raft_member):
     spec = node.get("Spec") or {}
     hostname = (node.get("Description") or {}).get("Hostname")
     if request.get("state", "present") == "absent":
@@ -376,7 +385,7 @@ def _plan_one(node, request):
                 "node '%s' (%s) is %s; removing a node that still runs needs force=true, or make it leave the swarm "
                 "first (dockfleet.docker.swarm with state=absent on that host)" % (hostname, node["ID"][:12], state)
             )
-        return _removal(node, force=bool(request.get("force"))), None
+        return _removal(node, bool(request.get("force")), raft_member), None
     new_spec = copy.deepcopy(spec)
     try:
         labels, label_changes = plan_labels(
@@ -412,9 +421,10 @@ def _plan_one(node, request):
     }, None
 
 
-def _removal(node, force):
+def _removal(node, force, raft_member):
+    """Remove a node; a raft member is demoted first (the engine refuses to remove a member), a manager
+    that is no raft member is removed as it is (the engine refuses to demote it)."""
     spec = node.get("Spec") or {}
-    is_manager = spec.get("Role") == "manager" or bool(node.get("ManagerStatus"))
     demoted = copy.deepcopy(spec)
     demoted["Role"] = "worker"
     return {
@@ -422,8 +432,8 @@ def _removal(node, force):
         "hostname": (node.get("Description") or {}).get("Hostname"),
         "kind": "remove",
         "version": (node.get("Version") or {}).get("Index"),
-        "spec": demoted if is_manager else None,
-        "demote_first": is_manager,
+        "spec": demoted if raft_member else None,
+        "demote_first": raft_member,
         "before": _visible(spec),
         "after": None,
         "label_changes": None,

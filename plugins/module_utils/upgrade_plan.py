@@ -142,12 +142,12 @@ def manager_outage(nodes, node_id):
     """
     views = [node_view(n) for n in nodes]
     target = [v for v in views if v["id"] == node_id]
-    if not target or target[0]["role"] != "manager":
+    if not target or not quorum.counts_as_manager(target[0]):
         return None
     counts = quorum.ManagerCounts(views)
     if counts.total == 1:
         return None
-    others = len([v for v in views if v["role"] == "manager" and v["reachable"] and v["id"] != node_id])
+    others = counts.reachable_without(node_id)
     if others < counts.quorum:
         return "taking manager %s down would leave %d of %d managers reachable, below the majority of %d" % (
             target[0]["hostname"],

@@ -18,6 +18,9 @@ description:
     leave the managers without a majority, remove or demote the last manager, or drain or pause the last active
     manager is refused with a message giving the manager count, how many are reachable and what the change would
     do. When anything in a call is refused, nothing in the call is changed.
+  - The managers counted are the members of the raft cluster as the engine the module talks to reports them (a node's
+    manager status). After C(docker swarm init --force-new-cluster) the old managers keep the manager role but are no
+    raft members: they do not count, and they are removed without being demoted first.
   - Changes are applied in a safe order, promotions first, then label and availability changes, then demotions,
     then removals.
 extends_documentation_fragment:
@@ -195,7 +198,10 @@ actions:
   elements: dict
   sample: [{kind: update, hostname: worker-1, id: 3j5..., before: {labels: {}}, after: {labels: {zone: eu-1a}}}]
 managers:
-  description: Manager count, reachable managers and the majority needed, after the call.
+  description:
+    - Manager count, reachable managers and the majority needed, after the call, counting the raft members only.
+    - C(outside_raft) lists the hostnames of nodes with the manager role that are not raft members (the old managers
+      after C(docker swarm init --force-new-cluster)); they do not count.
   returned: always
   type: dict
 """
@@ -211,7 +217,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
     engine_errors,
     is_not_found,
 )
-from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts, node_view
+from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts, node_view, raft_members
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import node_summary, plan_nodes
 
 NODE_OPTIONS = dict(
@@ -329,12 +335,17 @@ def main():
             )
         nodes = client.nodes()
 
-    plan = plan_nodes(nodes, requests, params["prune_down_nodes"], params["allow_unsafe_change"], info.get("NodeID"))
+    # The raft view of the engine this module talks to: after a forced new cluster the old managers keep the manager
+    # role but are no raft members, so they neither count for the quorum nor can be demoted before their removal.
+    members = raft_members(nodes, info)
+    plan = plan_nodes(
+        nodes, requests, params["prune_down_nodes"], params["allow_unsafe_change"], info.get("NodeID"), members
+    )
     if plan["errors"]:
         module.fail_json(
             msg="Nothing was changed. " + " ".join(plan["errors"]),
             errors=plan["errors"],
-            managers=manager_summary(nodes),
+            managers=manager_summary(nodes, members),
         )
     for warning in plan["warnings"]:
         module.warn(warning)
@@ -355,9 +366,14 @@ def main():
     )
 
 
-def manager_summary(nodes):
-    counts = ManagerCounts([node_view(n) for n in nodes])
-    return {"total": counts.total, "reachable": counts.reachable, "majority": counts.quorum}
+def manager_summary(nodes, members=None):
+    counts = ManagerCounts([node_view(n, members) for n in nodes])
+    return {
+        "total": counts.total,
+        "reachable": counts.reachable,
+        "majority": counts.quorum,
+        "outside_raft": counts.outside_raft,
+    }
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import (
     fault_tolerance,
     node_view,
     quorum_size,
+    raft_members,
 )
 
 
@@ -139,3 +140,80 @@ def test_swapping_a_manager_for_a_ready_worker_is_allowed():
     check = QuorumCheck([node("a", "manager"), node("w")])
     assert check.check("w", role="manager") is None
     assert check.check("a", role="worker") is None
+
+
+# --------------------------------------------------------------------------- the raft view
+
+
+def old_manager(node_id):
+    """An old manager after `docker swarm init --force-new-cluster` elsewhere: the manager role in its spec, Down,
+    and no ManagerStatus, because the engine fills that from its raft member list and it is no member any more."""
+    result = node(node_id, "manager", state="down")
+    del result["ManagerStatus"]
+    return result
+
+
+def restored_swarm():
+    """The swarm right after a restore onto 'new': the three old managers are still listed, a worker re-joined."""
+    return [node("new", "manager", leader=True), old_manager("m1"), old_manager("m2"), old_manager("m3"), node("w")]
+
+
+def test_raft_members_are_the_nodes_with_a_manager_status_and_the_answering_manager():
+    nodes = restored_swarm()
+    assert raft_members(nodes) == frozenset(["new"])
+    assert raft_members(nodes, {"NodeID": "new", "ControlAvailable": True}) == frozenset(["new"])
+    # The answering manager is a member whatever the list says; a worker's answer adds nothing.
+    assert raft_members([], {"NodeID": "x", "ControlAvailable": True}) == frozenset(["x"])
+    assert raft_members([], {"NodeID": "x", "ControlAvailable": False}) == frozenset()
+
+
+def test_an_unreachable_member_is_still_a_member():
+    nodes = [node("a", "manager", leader=True), node("b", "manager", reachable=False), node("c", "manager")]
+    assert raft_members(nodes) == frozenset(["a", "b", "c"])
+    counts = ManagerCounts([node_view(n, raft_members(nodes)) for n in nodes])
+    assert (counts.total, counts.reachable, counts.quorum, counts.has_quorum) == (3, 2, 2, True)
+    assert counts.outside_raft == []
+
+
+def test_after_force_new_cluster_the_old_managers_do_not_count():
+    nodes = restored_swarm()
+    counts = ManagerCounts([node_view(n, raft_members(nodes)) for n in nodes])
+    assert (counts.total, counts.reachable, counts.quorum, counts.has_quorum) == (1, 1, 1, True)
+    assert counts.outside_raft == ["host-m1", "host-m2", "host-m3"]
+    assert counts.describe() == (
+        "1 manager, 1 reachable (a majority needs 1); 3 nodes with the manager role are not in its raft "
+        "(host-m1, host-m2, host-m3) and do not count"
+    )
+
+
+def test_after_force_new_cluster_removing_the_old_managers_is_allowed():
+    nodes = restored_swarm()
+    check = QuorumCheck(nodes, raft_members(nodes, {"NodeID": "new", "ControlAvailable": True}))
+    for old in ("m1", "m2", "m3"):
+        assert check.check(old, remove=True) is None
+    counts = check.counts()
+    assert (counts.total, counts.reachable, counts.outside_raft) == (1, 1, [])
+    # ... and the restored manager stays protected.
+    assert "only manager" in check.check("new", role="worker")
+
+
+def test_an_explicit_raft_view_overrides_the_node_list():
+    # Counted by role, as before the raft view: 3 managers, 1 reachable, and removing one was refused.
+    nodes = [node("new", "manager"), node("m1", "manager", reachable=False), node("m2", "manager", reachable=False)]
+    assert "Refusing to remove manager 'host-m1'" in QuorumCheck(nodes).check("m1", remove=True)
+    assert QuorumCheck(nodes, frozenset(["new"])).check("m1", remove=True) is None
+
+
+def test_a_promoted_node_becomes_a_member():
+    nodes = restored_swarm()
+    check = QuorumCheck(nodes)
+    assert check.check("w", role="manager") is None
+    counts = check.counts()
+    assert (counts.total, counts.reachable) == (2, 2)
+
+
+def test_reachable_without_counts_the_other_reachable_members():
+    nodes = [node("a", "manager", leader=True), node("b", "manager", reachable=False), node("c", "manager")]
+    counts = ManagerCounts([node_view(n) for n in nodes])
+    assert counts.reachable_without("a") == 1
+    assert counts.reachable_without("b") == 2

@@ -176,6 +176,25 @@ def test_three_managers_with_one_unreachable_refuse_the_backup():
     assert "1 of 3 managers reachable" in refusal
 
 
+def test_backup_after_a_restore_counts_the_raft_members_only():
+    # After a forced new cluster the old managers keep the manager role but are no raft members (no ManagerStatus).
+    nodes = [node("new", "mgr-new", "manager", leader=True), node("b", "m2", "manager"), node("c", "m3", "manager")]
+    for old in nodes[1:]:
+        del old["ManagerStatus"]
+    refusal, _warning = backup_refusal(nodes, "new")
+    assert "0 of 1 managers reachable, below the majority of 1" in refusal
+    assert backup_refusal(nodes, "new", accept_outage=True)[0] is None
+    # An old manager is no manager to back up.
+    assert "not a swarm manager" in backup_refusal(nodes, "b")[0]
+
+
+def test_backup_takes_the_raft_view_it_is_given():
+    nodes = [node("a", "m1", "manager", leader=True), node("b", "m2", "manager"), node("c", "m3", "manager")]
+    assert backup_refusal(nodes, "b", members=frozenset(["a", "b", "c"])) == (None, None)
+    refusal, _warning = backup_refusal(nodes, "b", members=frozenset(["a", "b"]))
+    assert "1 of 2 managers reachable, below the majority of 2" in refusal
+
+
 # ---------------------------------------------------------------- restore checks
 
 

@@ -266,6 +266,46 @@ def test_prune_removes_down_nodes_not_listed_and_demotes_down_managers_first():
     assert removed["w1old"]["demote_first"] is False
 
 
+def old_manager(node_id, hostname):
+    """An old manager after a forced new cluster elsewhere: manager role, Down, no raft membership (no ManagerStatus)."""
+    result = node(node_id, hostname, "manager", state="down")
+    del result["ManagerStatus"]
+    return result
+
+
+def test_after_force_new_cluster_the_old_managers_are_pruned_without_a_demotion():
+    # The restore case of issue 15: the restored manager is the only raft member; the three old managers are Down and
+    # still managers by role. Labels and pruning in one call: nothing is refused.
+    nodes = [
+        node("new", "mgr-new", "manager", labels={"tier": "control"}),
+        old_manager("o1", "mgr-1"),
+        old_manager("o2", "mgr-2"),
+        old_manager("o3", "mgr-3"),
+        node("w1", "wrk-1"),
+    ]
+    requests = [{"node": "mgr-new"}, {"node": "wrk-1", "labels": {"zone": "a"}, "labels_mode": "exact"}]
+    plan = plan_nodes(nodes, requests, prune_down_nodes=True, self_id="new", members=frozenset(["new"]))
+    assert plan["errors"] == [], plan["errors"]
+    removed = dict((a["id"], a) for a in plan["actions"] if a["kind"] == "remove")
+    assert sorted(removed) == ["o1", "o2", "o3"]
+    # The engine refuses to demote a manager it has no raft member for, and removes it as it is.
+    assert all(a["demote_first"] is False and a["spec"] is None for a in removed.values())
+    assert [a["id"] for a in plan["actions"] if a["kind"] == "update"] == ["w1"]
+    # The same list read without the raft view given explicitly: the node list's ManagerStatus tells the same.
+    assert plan_nodes(nodes, requests, prune_down_nodes=True, self_id="new")["errors"] == []
+
+
+def test_a_down_manager_that_is_still_a_raft_member_is_quorum_checked():
+    # A normal swarm of three with one manager down: it is still a member, counted (3 managers, 2 reachable).
+    nodes = [
+        node("m1", "m1", "manager"),
+        node("m2", "m2", "manager"),
+        node("m3", "m3", "manager", state="down", reachable=False),
+    ]
+    plan = plan_nodes(nodes, [{"node": "m1"}, {"node": "m2", "role": "worker"}], prune_down_nodes=True)
+    assert any("3 managers, 2 reachable (a majority needs 2)" in e for e in plan["errors"]), plan["errors"]
+
+
 def test_a_node_listed_twice_is_an_error():
     nodes = [node("abcdef123456", "w1")]
     plan = plan_nodes(nodes, [{"node": "w1"}, {"node": "abcdef123456"}])

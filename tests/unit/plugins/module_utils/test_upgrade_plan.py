@@ -134,6 +134,15 @@ def test_manager_outage(nodes, node_id, safe):
     assert (upgrade_plan.manager_outage(nodes, node_id) is None) is safe
 
 
+def test_manager_outage_ignores_managers_outside_the_raft():
+    # After a forced new cluster: one member, two old managers by role only. Their outage changes nothing, and the
+    # member alone is the single manager whose outage nothing avoids.
+    nodes = [node("m1", "manager", leader=True), node("m2", "manager", state="down"), node("m3", "manager")]
+    del nodes[1]["ManagerStatus"], nodes[2]["ManagerStatus"]
+    assert upgrade_plan.manager_outage(nodes, "m2") is None
+    assert upgrade_plan.manager_outage(nodes, "m1") is None
+
+
 def test_order_flags_the_sole_manager():
     rows = upgrade_plan.order([node("m1", "manager", leader=True), node("w1")], {"m1": "m1", "w1": "w1"})
     assert [(r["host"], r["sole_manager"]) for r in rows] == [("w1", False), ("m1", True)]
