@@ -44,7 +44,8 @@ options:
     default: []
   node:
     description:
-      - Node ID (or hostname) the node conditions of O(wait_for) are about.
+      - Node ID (or hostname) the node conditions of O(wait_for) are about. Required with V(node_ready),
+        V(node_drained) and V(quorum_safe).
     type: str
   wait_for:
     description:
@@ -172,6 +173,9 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
 from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import find_node
 
+# wait_for conditions about the one node the node option names.
+NODE_CONDITIONS = ("node_ready", "node_drained", "quorum_safe")
+
 
 def read_swarm(client):
     """Nodes, services and tasks as the manager sees them."""
@@ -218,11 +222,14 @@ def main():
             timeout=dict(type="int", default=300),
             interval=dict(type="int", default=2),
         ),
-        required_if=[("wait_for", ["node_ready", "node_drained", "quorum_safe"], ["node"], True)],
         required_together=ENGINE_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
     params = module.params
+    # required_if cannot say "the list contains one of": the node conditions need a node.
+    about_node = [condition for condition in params["wait_for"] if condition in NODE_CONDITIONS]
+    if about_node and not params["node"]:
+        module.fail_json(msg="wait_for %s is about one node: give node (its hostname or ID)." % ", ".join(about_node))
     client = connect(module)
     started = time.monotonic()
     deadline = started + max(params["timeout"], 0) if params["wait_for"] else started
