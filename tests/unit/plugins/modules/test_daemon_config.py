@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""daemon_config: option handling and refusals, on a host without a docker unit or dockerd."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.dockfleet.docker.plugins.modules import daemon_config
+
+
+class NoDockerHost:
+    """A host where systemd knows no docker unit and dockerd is not installed."""
+
+    systemctl = None
+
+    def __init__(self, module):
+        self.module = module
+
+    def run(self, args):
+        raise AssertionError("nothing to run on this host: %r" % args)
+
+    def unit_command(self, service, own_dropin):
+        return None, []
+
+    def dockerd(self, tokens):
+        return None
+
+    def engine(self, dockerd):
+        return None, False
+
+
+@pytest.fixture
+def host(monkeypatch, tmp_path):
+    monkeypatch.setattr(daemon_config, "Host", NoDockerHost)
+    return tmp_path / "daemon.json"
+
+
+def test_an_unknown_key_is_refused_with_the_closest_one(run_module, host):
+    ended = run_module(daemon_config.main, {"settings": {"storage-drivr": "overlay2"}, "path": str(host)})
+    assert ended.failed and ended.result["msg"].startswith("daemon.json not changed: ")
+    assert "storage-driver" in ended.result["msg"]
+    assert not host.exists()
+
+
+def test_check_mode_reports_the_change_and_writes_nothing(run_module, host):
+    ended = run_module(daemon_config.main, {"settings": {"live-restore": True}, "path": str(host)}, check_mode=True)
+    assert not ended.failed and ended.result["changed"] and ended.result["file_changed"]
+    assert ended.result["config"] == {"live-restore": True}
+    assert not host.exists()
+
+
+def test_merge_keeps_the_keys_it_is_not_given_and_null_removes_one(run_module, host):
+    host.write_text(json.dumps({"debug": True, "log-level": "warn"}))
+    ended = run_module(daemon_config.main, {"settings": {"debug": None}, "path": str(host)}, check_mode=True)
+    assert ended.result["config"] == {"log-level": "warn"}
+    assert ended.result["restart_required"] is True
+
+
+def test_validation_required_without_dockerd_is_refused(run_module, host):
+    ended = run_module(
+        daemon_config.main,
+        {"settings": {"live-restore": True}, "path": str(host), "dockerd_validation": "required"},
+        check_mode=True,
+    )
+    assert ended.failed and "dockerd_validation=required" in ended.result["msg"]
+
+
+def test_an_unknown_mode_is_refused(run_module, host):
+    ended = run_module(daemon_config.main, {"settings": {}, "path": str(host), "mode": "overwrite"})
+    assert ended.failed and "mode" in ended.result["msg"]
+
+
+def test_it_takes_no_engine_connection_options(run_module, host):
+    # Not in the action group dockfleet.docker.docker: it writes a file, it does not call the engine API.
+    ended = run_module(daemon_config.main, {"settings": {}, "path": str(host), "docker_host": "unix:///x.sock"})
+    assert ended.failed and "docker_host" in ended.result["msg"]
