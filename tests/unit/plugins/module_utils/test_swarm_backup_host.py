@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The checks swarm_backup makes on the host before it stops the engine."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_host import (
+    destination_problem,
+    live_restore_problem,
+    swarm_location,
+)
+
+FIX = "Set path (in the swarm_backup playbook swarm_backup_remote_dir) to a writable directory."
+
+
+def test_swarm_location_follows_the_engine():
+    assert swarm_location({"DockerRootDir": "/var/lib/docker"}) == ("/var/lib/docker", "/var/lib/docker/swarm")
+    remapped = {"DockerRootDir": "/var/lib/docker/165536.231072"}
+    assert swarm_location(remapped, "/ignored") == (
+        "/var/lib/docker/165536.231072",
+        "/var/lib/docker/165536.231072/swarm",
+    )
+
+
+def test_swarm_location_without_an_answer_uses_daemon_json_then_the_default():
+    assert swarm_location({}, "/srv/docker") == ("/srv/docker", "/srv/docker/swarm")
+    assert swarm_location({}) == ("/var/lib/docker", "/var/lib/docker/swarm")
+    assert swarm_location({"DockerRootDir": "/d"}, None, "/elsewhere/swarm") == ("/d", "/elsewhere/swarm")
+
+
+def test_live_restore_off_is_no_problem():
+    assert live_restore_problem({}, {"LiveRestoreEnabled": False}, "the restore") is None
+    assert live_restore_problem({"live-restore": False}, {}, "the restore") is None
+
+
+@pytest.mark.parametrize(
+    "config, info, where",
+    [
+        ({"live-restore": True}, {"LiveRestoreEnabled": True}, "in /etc/docker/daemon.json and in the running engine"),
+        ({"live-restore": True}, {"LiveRestoreEnabled": False}, "in /etc/docker/daemon.json"),
+        ({}, {"LiveRestoreEnabled": True}, "in the running engine"),  # a --live-restore flag, or not reloaded yet
+    ],
+)
+def test_live_restore_on_names_the_variable_and_the_fix(config, info, where):
+    message = live_restore_problem(config, info, "the restore")
+    assert "(%s)" % where in message
+    assert "--live-restore daemon configuration is incompatible with swarm mode" in message
+    assert "would not come back after the restore" in message
+    assert "Nothing was changed" in message
+    assert "daemon_live_restore: false" in message and "swarm_managers and swarm_workers" in message
+    assert '"live-restore": false' in message
+
+
+def test_a_missing_backup_directory_is_made(tmp_path):
+    path = tmp_path / "backups" / "swarm"
+    assert destination_problem(str(path), "the backup", FIX, create=True) is None
+    assert path.is_dir() and oct(path.stat().st_mode & 0o777) == "0o700"
+    assert os.listdir(path) == []  # the write test leaves nothing
+
+
+def test_check_mode_only_looks(tmp_path):
+    path = tmp_path / "backups" / "swarm"
+    assert destination_problem(str(path), "the backup", FIX) is None
+    assert not path.exists()
+
+
+def test_a_file_in_the_way_is_named_with_the_option(tmp_path):
+    (tmp_path / "backups").write_text("not a directory")
+    message = destination_problem(str(tmp_path / "backups" / "swarm"), "the backup", FIX, create=True)
+    assert message == (
+        "Cannot write the backup to %s/backups/swarm: %s/backups is not a directory. Nothing was changed. %s"
+        % (tmp_path, tmp_path, FIX)
+    )
+    assert "[Errno" not in message
+
+
+def test_no_room_is_refused(tmp_path):
+    message = destination_problem(str(tmp_path), "the restored swarm state", "Free some space.", needed=10**18)
+    assert "GiB free there" in message and message.endswith("Free some space.")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_a_directory_that_cannot_be_written(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        assert "cannot be written" in destination_problem(str(locked / "swarm"), "the backup", FIX)
+        assert "Permission denied" in destination_problem(str(locked / "swarm"), "the backup", FIX, create=True)
+    finally:
+        locked.chmod(0o700)
