@@ -14,24 +14,40 @@ description:
   - Labels are declarative. With O(labels_mode=exact) a node carries exactly O(labels), so a label taken out of
     the inventory disappears from the node; with V(merge) other labels are kept. O(labels_to_remove) deletes labels in
     either mode.
+  - A task written for community.docker.docker_node works with its option names - O(node) is also called
+    O(hostname), O(labels_mode) also O(labels_state), and V(replace) means what it means there (see O(labels_mode)).
+    The differences are named in the options.
   - Every demotion, drain, pause and removal is checked against the swarm's raft quorum first. A change that would
     leave the managers without a majority, remove or demote the last manager, or drain or pause the last active
     manager is refused with a message giving the manager count, how many are reachable and what the change would
     do. When anything in a call is refused, nothing in the call is changed.
   - The managers counted are the members of the raft cluster as the engine the module talks to reports them (a node's
     manager status). After C(docker swarm init --force-new-cluster) the old managers keep the manager role but are no
-    raft members: they do not count, and they are removed without being demoted first.
+    raft members; they do not count, and they are removed without being demoted first.
   - Changes are applied in a safe order, promotions first, then label and availability changes, then demotions,
     then removals.
 extends_documentation_fragment:
   - dockfleet.docker.engine
+  - dockfleet.docker.attributes
+  - dockfleet.docker.attributes.actiongroup_docker
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Runs every quorum check and reports the changes it would make, in order, without making them.
+  diff_mode:
+    support: full
+    details:
+      - Shows the role, availability and labels of every node that changes, before and after.
 options:
   node:
     description:
       - The node to manage, by hostname, node ID or unique ID prefix (6 characters or more).
       - When a hostname matches several nodes (a reinstalled host leaves its old node Down), the Ready one is used.
       - Exactly one of O(node) and O(nodes) is required.
+      - O(hostname) is community.docker.docker_node's name for it.
     type: str
+    aliases: [hostname]
   nodes:
     description:
       - Many nodes in one call, each with the same options as a single node. All changes are quorum-checked together
@@ -43,14 +59,18 @@ options:
         description: Hostname, node ID or unique ID prefix.
         type: str
         required: true
+        aliases: [hostname]
       labels:
         description: Labels to set (values become strings, V(true)/V(false) for booleans).
         type: dict
       labels_mode:
-        description: V(merge) keeps other labels; V(exact) removes every label not in O(nodes[].labels).
+        description:
+          - V(merge) keeps other labels; V(exact) removes every label not in O(nodes[].labels); V(replace) is
+            V(exact), and also removes every label when O(nodes[].labels) is not given. See O(labels_mode).
         type: str
-        choices: [merge, exact]
+        choices: [merge, exact, replace]
         default: merge
+        aliases: [labels_state]
       labels_to_remove:
         description: Label keys to delete.
         type: list
@@ -80,12 +100,17 @@ options:
   labels_mode:
     description:
       - V(merge) keeps labels the node has that are not in O(labels); V(exact) makes the node carry exactly O(labels).
+        With either, labels are not managed when O(labels) is not given.
+      - V(replace) and the alias O(labels_state) are community.docker.docker_node's names. V(replace) is V(exact), and
+        without O(labels) it removes every label of the node, as it does there.
     type: str
-    choices: [merge, exact]
+    choices: [merge, exact, replace]
     default: merge
+    aliases: [labels_state]
   labels_to_remove:
     description:
-      - Label keys to delete from O(node). A key may not be both here and in O(labels).
+      - Label keys to delete from O(node). A key may not be both here and in O(labels); community.docker.docker_node
+        keeps the value from O(labels) in that case, this module refuses the contradiction.
     type: list
     elements: str
   availability:
@@ -126,7 +151,6 @@ options:
     default: false
 notes:
   - Run on a swarm manager (the leader or any reachable manager).
-  - Supports check mode and diff mode.
 seealso:
   - module: dockfleet.docker.swarm
   - name: The dockfleet.docker.swarm role
@@ -161,6 +185,11 @@ EXAMPLES = r"""
   dockfleet.docker.swarm_node:
     node: worker-1
     availability: drain
+
+- name: The same task as for community.docker.docker_node, removing every label of a node
+  dockfleet.docker.swarm_node:
+    hostname: worker-2
+    labels_state: replace
 """
 
 RETURN = r"""
@@ -211,6 +240,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+    ENGINE_REQUIRED_TOGETHER,
     EngineError,
     connect,
     engine_argument_spec,
@@ -222,13 +252,24 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import
 
 NODE_OPTIONS = dict(
     labels=dict(type="dict"),
-    labels_mode=dict(type="str", default="merge", choices=["merge", "exact"]),
+    labels_mode=dict(type="str", default="merge", choices=["merge", "exact", "replace"], aliases=["labels_state"]),
     labels_to_remove=dict(type="list", elements="str"),
     availability=dict(type="str", choices=["active", "pause", "drain"]),
     role=dict(type="str", choices=["manager", "worker"]),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     force=dict(type="bool", default=False),
 )
+
+
+def node_request(options):
+    """One node's options as swarm_spec plans them: community.docker.docker_node's V(replace) is V(exact), and
+    without labels it means no labels at all."""
+    request = dict(options)
+    if request.get("labels_mode") == "replace":
+        request["labels_mode"] = "exact"
+        if request.get("labels") is None:
+            request["labels"] = {}
+    return request
 
 
 def remove_node(client, action):
@@ -308,9 +349,11 @@ def describe(action):
 def main():
     module = AnsibleModule(
         argument_spec=engine_argument_spec(
-            node=dict(type="str"),
+            node=dict(type="str", aliases=["hostname"]),
             nodes=dict(
-                type="list", elements="dict", options=dict(node=dict(type="str", required=True), **NODE_OPTIONS)
+                type="list",
+                elements="dict",
+                options=dict(node=dict(type="str", required=True, aliases=["hostname"]), **NODE_OPTIONS),
             ),
             prune_down_nodes=dict(type="bool", default=False),
             allow_unsafe_change=dict(type="bool", default=False),
@@ -318,12 +361,15 @@ def main():
         ),
         required_one_of=[("node", "nodes")],
         mutually_exclusive=[("node", "nodes")],
+        required_together=ENGINE_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
     params = module.params
     if params["prune_down_nodes"] and not params["nodes"]:
         module.fail_json(msg="prune_down_nodes needs the full list of nodes to keep in nodes, not a single node.")
-    requests = params["nodes"] or [dict((k, params[k]) for k in ["node", *NODE_OPTIONS])]
+    requests = [
+        node_request(options) for options in params["nodes"] or [dict((k, params[k]) for k in ["node", *NODE_OPTIONS])]
+    ]
 
     client = connect(module)
     with engine_errors(module, "list the swarm's nodes"):
