@@ -30,6 +30,10 @@ class DataRootError(Exception):
     """The data root cannot be worked out; the message says why and what to do."""
 
 
+class NotKnownBeforeStart(DataRootError):
+    """dockerd decides the root only when it starts (it creates the dockremap user then)."""
+
+
 def swarm_dir(root):
     """The swarm state directory under dockerd's root."""
     return posixpath.join(root, SWARM_DIR_NAME)
@@ -97,7 +101,7 @@ def configured_root(config, subuid_text="", subgid_text="", lookup_user=None):
     found = lookup_user(user) if lookup_user else None
     if found is None:
         if user == DEFAULT_REMAP_USER:
-            raise DataRootError(
+            raise NotKnownBeforeStart(
                 "daemon.json sets userns-remap 'default' but the dockremap user does not exist yet (dockerd creates it "
                 "when it starts), so its data root cannot be told. Start docker once, or create the user and its "
                 "/etc/subuid and /etc/subgid ranges (the daemon role does)."
@@ -156,8 +160,9 @@ def read_daemon_config(path=DAEMON_JSON):
         raise DataRootError("Cannot read %s: %s." % (path, exc)) from exc
 
 
-def read_configured_root(config, explicit_only=False, etc="/etc"):
-    """``configured_root`` of daemon.json ``config`` with this host's users and subordinate id ranges.
+def read_configured_root(config, explicit_only=False, etc="/etc", lookup_user=None):
+    """``configured_root`` of daemon.json ``config`` with this host's users (``lookup_user``, by default the
+    system's) and subordinate id ranges (``<etc>/subuid``, ``<etc>/subgid``).
 
     With ``explicit_only``, None when daemon.json sets neither data-root (or graph) nor userns-remap.
     """
@@ -167,5 +172,5 @@ def read_configured_root(config, explicit_only=False, etc="/etc"):
         config,
         _read(os.path.join(etc, "subuid")) or "",
         _read(os.path.join(etc, "subgid")) or "",
-        _lookup_user,
+        lookup_user or _lookup_user,
     )

@@ -16,13 +16,20 @@ A manager's engine (20.10 and 26.x alike) writes, under ``<data root>/swarm``:
 
 An archive without the raft log or the certificates restores nothing (an empty ``swarm/`` from a
 userns-remapped host, where the state is under ``/var/lib/docker/<uid>.<gid>``). ``content_problem``
-says what is missing; ``tar_entries`` and ``directory_entries`` give it the entries to look at.
+says what is missing; ``tar_entries`` and ``directory_entries`` give it the entries to look at, and
+``archive_problem`` is every check an archive passes before a restore or a verify uses it.
 """
 
 from __future__ import annotations
 
 import os
 import tarfile
+
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (
+    checksum_problem,
+    sha256_file,
+    unsafe_members,
+)
 
 ROOT = "swarm"
 RAFT_LOG = "raft/wal-v3-encrypted"
@@ -31,14 +38,19 @@ CERTIFICATES = ("certificates/swarm-node.crt", "certificates/swarm-node.key", "c
 STATE_FILES = ("docker-state.json", "state.json")
 
 
-def tar_entries(path):
-    """``[(name, kind, size)]`` of an archive; kind is file, dir, link or other. Raises OSError or TarError."""
+def member_entries(members):
+    """``[(name, kind, size)]`` of ``tarfile.TarInfo`` members; kind is file, dir, link or other."""
     entries = []
-    with tarfile.open(path, "r:*") as tar:
-        for member in tar.getmembers():
-            kind = "file" if member.isfile() else "dir" if member.isdir() else "link" if member.issym() else "other"
-            entries.append((member.name, kind, member.size))
+    for member in members:
+        kind = "file" if member.isfile() else "dir" if member.isdir() else "link" if member.issym() else "other"
+        entries.append((member.name, kind, member.size))
     return entries
+
+
+def tar_entries(path):
+    """``member_entries`` of an archive. Raises OSError or tarfile.TarError."""
+    with tarfile.open(path, "r:*") as tar:
+        return member_entries(tar.getmembers())
 
 
 def directory_entries(path, root=ROOT):
@@ -127,3 +139,27 @@ def content_problem(entries, what, root=ROOT):
 def total_size(entries):
     """Bytes the regular files of the entries take once extracted."""
     return sum(size for _name, kind, size in entries if kind == "file")
+
+
+def archive_problem(path, expected_sha256):
+    """``(problem, entries)`` for an archive to restore or verify: its SHA-256 is the metadata's, its entries stay
+    under swarm/, and it holds a manager's swarm state. ``problem`` is None when it passes."""
+    try:
+        problem = checksum_problem(expected_sha256, sha256_file(path), path)
+        with tarfile.open(path, "r:*") as tar:
+            members = tar.getmembers()
+    except (OSError, tarfile.TarError) as exc:
+        return "Cannot read the archive %s: %s. Nothing was changed." % (path, exc), []
+    if problem:
+        return problem, []
+    bad = unsafe_members([(m.name, m.linkname) for m in members])
+    if bad or not members:
+        return "The archive %s holds entries outside swarm/ (%s). Nothing was changed." % (
+            path,
+            ", ".join(bad[:5]) or "it is empty",
+        ), []
+    entries = member_entries(members)
+    problem = content_problem(entries, "The archive %s" % path)
+    if problem:
+        return problem + " Nothing was changed. It cannot restore a swarm: use another backup.", entries
+    return None, entries

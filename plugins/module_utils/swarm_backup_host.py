@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The host side of a swarm backup or restore, checked before the engine is stopped.
 
+- ``host_state``: all of the below for the engine's ``docker info`` and this host's daemon.json;
 - ``swarm_location``: where the swarm state is, from the engine's data root (``docker_root.py``);
 - ``live_restore_problem``: dockerd refuses to start with swarm state while live-restore is on, so
   an engine stopped on such a host would not come back;
@@ -11,8 +12,9 @@
 - ``destination_problem``: a directory that must be written (the backup's, the data root a restore
   extracts into) exists or can be made, is writable and has room.
 
-Each message says what is wrong, with which option or variable, and how to fix it. Only
-``destination_problem`` looks at the file system; the rest works on what the caller read.
+Each message says what is wrong, with which option or variable, and how to fix it.
+``destination_problem`` and ``host_state`` look at the file system; the rest works on what the
+caller read.
 """
 
 from __future__ import annotations
@@ -96,3 +98,22 @@ def destination_problem(path, what, fix, needed=0, create=False):
     except OSError as exc:
         return "Cannot write %s to %s: %s. Nothing was changed. %s" % (what, path, _reason(exc), fix)
     return None
+
+
+def host_state(info, explicit_swarm_dir, action, config_path=docker_root.DAEMON_JSON, etc="/etc", lookup_user=None):
+    """``(data_root, swarm_dir, problems)`` for the engine whose ``docker info`` is ``info``, reading daemon.json,
+    /etc/subuid and /etc/subgid: where its swarm state is, and every reason the engine would not come back on it
+    after ``action`` ("the backup", "the restore")."""
+    problems = []
+    config, configured = {}, None
+    try:
+        config = docker_root.read_daemon_config(config_path)
+        configured = docker_root.read_configured_root(config, explicit_only=True, etc=etc, lookup_user=lookup_user)
+    except docker_root.NotKnownBeforeStart:
+        pass  # dockerd creates its dockremap user and ranges when it starts: nothing to compare before
+    except docker_root.DataRootError as exc:
+        problems.append("%s dockerd would not start again after %s. Nothing was changed." % (exc, action))
+    data_root, swarm_dir = swarm_location(info, configured, explicit_swarm_dir)
+    problems.append(live_restore_problem(config, info, action, config_path))
+    problems.append(docker_root.root_mismatch(docker_root.engine_root(info), configured, config_path))
+    return data_root, swarm_dir, [p for p in problems if p]

@@ -92,8 +92,14 @@ def build_metadata(
     archive,
     archive_sha256,
     unlock_key=None,
+    data_root=None,
+    swarm_dir=None,
 ):
-    """The metadata document written next to an archive (never holds the unlock key itself)."""
+    """The metadata document written next to an archive (never holds the unlock key itself).
+
+    ``data_root`` and ``swarm_dir`` record where the backed-up engine kept its state (``DockerRootDir``); a
+    restore extracts into the restore host's own data root, whatever they say.
+    """
     metadata = {
         "format": METADATA_FORMAT,
         "cluster_id": cluster_id,
@@ -107,6 +113,10 @@ def build_metadata(
         "state": state,
         "counts": dict((kind, len(state[kind])) for kind in (*KINDS, "nodes")),
     }
+    if data_root:
+        metadata["data_root"] = data_root
+    if swarm_dir:
+        metadata["swarm_dir"] = swarm_dir
     if autolock and unlock_key:
         metadata["unlock_key_fingerprint"] = unlock_key_fingerprint(unlock_key)
     return metadata

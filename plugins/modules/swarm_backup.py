@@ -10,18 +10,29 @@ module: swarm_backup
 short_description: Back up a swarm manager's raft data, restore it onto a new first manager, and check the result
 version_added: 0.1.0
 description:
-  - V(backup) archives O(swarm_dir) on this manager with the engine stopped, as Docker's admin guide describes, and writes
-    a metadata file next to it (cluster ID, node ID, engine version, autolock, the names of services, networks,
-    secrets and configs, node labels, time, the archive's SHA-256). The engine is started again, unlocked when autolock
-    locked it, and the node is Ready before the module returns, also when archiving fails.
-  - V(backup) refuses to run on the leader when other managers are reachable, and refuses to stop a manager whose
-    absence leaves the swarm without a majority unless O(accept_control_plane_outage=true).
-  - V(restore) first checks everything it can without touching the host (metadata, archive checksum, archive paths,
-    engine version, unlock key fingerprint). Then it stops the engine, moves any existing O(swarm_dir) aside (never
-    deletes it), extracts the archive, starts the engine, unlocks it and runs C(docker swarm init --force-new-cluster).
-    When a step after the move fails, the host is put back as it was and the restored data is kept aside.
+  - V(backup) archives the swarm directory (O(swarm_dir)) on this manager with the engine stopped, as Docker's admin
+    guide describes, and writes a metadata file next to it (cluster ID, node ID, engine version, autolock, the engine's
+    data root, the names of services, networks, secrets and configs, node labels, time, the archive's SHA-256). The
+    engine is started again, unlocked when autolock locked it, and the node is Ready before the module returns, also
+    when archiving fails.
+  - The swarm directory is found, never assumed - C(swarm) under the engine's data root (C(DockerRootDir) of
+    C(docker info)), which C(data-root) and C(userns-remap) move (C(/var/lib/docker/<uid>.<gid>/swarm) with
+    userns-remap).
+  - V(backup) refuses, with nothing stopped, to run on the leader when other managers are reachable, to stop a manager
+    whose absence leaves the swarm without a majority of its raft members unless O(accept_control_plane_outage=true),
+    when the swarm directory does not hold a manager's swarm state (the raft log and snapshot directory, the node
+    certificates, C(state.json) and C(docker-state.json)), when live-restore is on (dockerd would not start again)
+    or a data-root change is not applied yet, and when O(path) cannot be written. The archive written is checked the
+    same way before it is called good; a bad one is deleted and the module fails.
+  - V(restore) first checks everything it can without touching the host - metadata, archive checksum, archive paths
+    and content, engine version, unlock key fingerprint, live-restore, a data-root change not applied yet, that the
+    host is not in a working swarm, and room in its data root - each refusal saying how to fix it. Then it stops the
+    engine, moves any existing swarm directory aside (never deletes it), extracts the archive into this host's own
+    data root, starts the engine, unlocks it and runs C(docker swarm init --force-new-cluster). When a step after the
+    move fails, the host is put back as it was and the restored data is kept aside.
   - V(verify) compares the swarm this manager runs with the metadata, waiting up to O(wait_timeout) seconds for the
-    replicated services to run their replicas.
+    replicated services to run their replicas. Given O(archive), it first checks the archive's checksum and content
+    as V(restore) does.
   - Changed means a new archive was written (V(backup), always true outside check mode, because every backup stops the
     engine and makes a new archive) or the host's swarm state was replaced (V(restore); false when the host already
     manages the swarm of the backup). V(verify) never changes anything.
@@ -40,16 +51,20 @@ options:
   swarm_dir:
     description:
       - The engine's swarm state directory.
+      - Default C(swarm) under the data root the engine reports (C(DockerRootDir)), or the one C(/etc/docker/daemon.json)
+        gives (C(data-root), C(userns-remap)) when the engine does not report it. Set it only when dockerd keeps its
+        swarm state elsewhere.
     type: path
-    default: /var/lib/docker/swarm
   path:
     description:
       - With V(backup), the directory on this host the archive and the metadata file are written to (created C(0700)).
+        It is checked to be writable before the engine is stopped.
     type: path
     default: /var/backups/dockfleet-swarm
   archive:
     description:
       - With V(restore), the archive on this host.
+      - With V(verify), an archive to check (checksum against O(metadata), content) before the swarm is compared.
     type: path
   metadata:
     description:
@@ -155,6 +170,15 @@ moved_aside:
   description: Where the host's previous swarm directory was moved (null when it had none).
   returned: with restore, when changed
   type: str
+data_root:
+  description: The restore host's data root (C(DockerRootDir)) the swarm state was restored into.
+  returned: with restore, when changed
+  type: str
+problems:
+  description: Every reason found to refuse the run before anything was changed; C(msg) is the first.
+  returned: when a backup or restore is refused
+  type: list
+  elements: str
 cluster_id:
   description: ID of the restored swarm.
   returned: with restore
@@ -202,16 +226,21 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.dockfleet.docker.plugins.module_utils import swarm_archive
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     engine_argument_spec,
     engine_errors,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import raft_members
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_host import (
+    destination_problem,
+    host_state,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (
     MetadataError,
     autolock_restore_problem,
     backup_refusal,
     build_metadata,
-    checksum_problem,
     compare_labels,
     compare_state,
     engine_compatibility,
@@ -219,7 +248,6 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_meta
     replicas_converged,
     sha256_file,
     unlock_key_problem,
-    unsafe_members,
     validate_metadata,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_engine import Engine
@@ -241,14 +269,45 @@ def read_metadata(module):
     return metadata
 
 
+def read_host(module, engine, action):
+    """``docker info`` of the engine, then ``swarm_backup_host.host_state``: data root, swarm directory, problems."""
+    with engine_errors(module, "report its settings (docker info)"):
+        info = engine.client.info()
+    return (info, *host_state(info, module.params["swarm_dir"], action))
+
+
+def where(swarm_dir, data_root, explicit):
+    if explicit:
+        return "The swarm directory %s (swarm_dir)" % swarm_dir
+    return "The swarm directory %s (under the engine's data root %s)" % (swarm_dir, data_root)
+
+
 def backup(module, engine):
     params = module.params
+    info, data_root, swarm_dir, problems = read_host(module, engine, "the backup")
+    swarm_info = info.get("Swarm") or {}
     with engine_errors(module, "report the swarm this node manages"):
-        info = engine.swarm()
-        nodes = engine.client.nodes() if info.get("ControlAvailable") else []
-    refusal, warning = backup_refusal(nodes, info.get("NodeID"), params["accept_control_plane_outage"])
-    if refusal:
-        module.fail_json(msg=refusal)
+        nodes = engine.client.nodes() if swarm_info.get("ControlAvailable") else []
+    refusal, warning = backup_refusal(
+        nodes, swarm_info.get("NodeID"), params["accept_control_plane_outage"], raft_members(nodes, swarm_info)
+    )
+    content = swarm_archive.content_problem(
+        swarm_archive.directory_entries(swarm_dir), where(swarm_dir, data_root, params["swarm_dir"])
+    )
+    if content:
+        problems.append(content + " Nothing was stopped.")
+    problems = [p for p in [refusal, *problems] if p]
+    if not problems:
+        # Made (0700) and written to only when nothing else refuses: a refused backup changes nothing.
+        problem = destination_problem(
+            params["path"],
+            "the backup",
+            "Set path (in the swarm_backup playbook swarm_backup_remote_dir) to a directory this host can write.",
+            create=not module.check_mode,
+        )
+        problems = [problem] if problem else []
+    if problems:
+        module.fail_json(msg=problems[0], problems=problems)
     notes = [warning] if warning else []
     for note in notes:
         module.warn(note)
@@ -258,12 +317,12 @@ def backup(module, engine):
         version = engine.client.version().get("Version")
         autolock = bool(((swarm.get("Spec") or {}).get("EncryptionConfig") or {}).get("AutoLockManagers"))
         unlock_key = (engine.client.get_unlock_key() or {}).get("UnlockKey") if autolock else None
-    hostname = engine.client.inspect_node(info["NodeID"])["Description"]["Hostname"]
+    hostname = engine.client.inspect_node(swarm_info["NodeID"])["Description"]["Hostname"]
     created = utc_stamp()
     base = os.path.join(params["path"], "swarm-backup-%s-%s" % (hostname, created))
     metadata = build_metadata(
         swarm["ID"],
-        info["NodeID"],
+        swarm_info["NodeID"],
         hostname,
         version,
         autolock,
@@ -272,6 +331,8 @@ def backup(module, engine):
         os.path.basename(base) + ".tar.gz",
         "",
         unlock_key,
+        data_root=data_root,
+        swarm_dir=swarm_dir,
     )
     if autolock_restore_problem(metadata):
         notes.append(
@@ -290,20 +351,18 @@ def backup(module, engine):
             changed=True,
             metadata=metadata,
             notes=notes,
-            msg="would stop the engine and archive %s" % params["swarm_dir"],
+            msg="would stop the engine and archive %s" % swarm_dir,
         )
 
-    os.makedirs(params["path"], mode=0o700, exist_ok=True)
     archive, partial = base + ".tar.gz", base + ".tar.gz.partial"
     failure = None
     try:
         engine.stop()
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-            tar.add(params["swarm_dir"], arcname="swarm")
-        os.rename(partial, archive)
+            tar.add(swarm_dir, arcname=swarm_archive.ROOT)
     except Exception as exc:
-        failure = "Archiving %s failed: %s." % (params["swarm_dir"], exc)
+        failure = "Archiving %s failed: %s." % (swarm_dir, getattr(exc, "strerror", None) or exc)
     finally:
         try:
             engine.bring_back(unlock_key, params["wait_timeout"])
@@ -311,6 +370,14 @@ def backup(module, engine):
             failure = (
                 failure + " " if failure else ""
             ) + "The engine is NOT back: %s Check 'systemctl status docker'." % exc
+    if not failure:
+        # A backup is good only when it holds what a restore needs.
+        try:
+            failure = swarm_archive.content_problem(swarm_archive.tar_entries(partial), "The archive written")
+        except (OSError, tarfile.TarError) as exc:
+            failure = "The archive written cannot be read back: %s." % exc
+        if not failure:
+            os.rename(partial, archive)
     if failure:
         for path in (partial, archive):
             if os.path.exists(path):
@@ -351,22 +418,9 @@ def restore(module, engine):
     params = module.params
     metadata = read_metadata(module)
     archive = params["archive"]
-    try:
-        problem = checksum_problem(metadata["archive_sha256"], sha256_file(archive), archive)
-        with tarfile.open(archive, "r:*") as tar:
-            members = [(m.name, m.linkname) for m in tar.getmembers()]
-    except (OSError, tarfile.TarError) as exc:
-        problem = "Cannot read the archive %s: %s. Nothing was changed." % (archive, exc)
-        members = []
-    if not problem:
-        bad = unsafe_members(members)
-        if bad or not members:
-            problem = "The archive %s holds entries outside swarm/ (%s). Nothing was changed." % (
-                archive,
-                ", ".join(bad[:5]) or "it is empty",
-            )
+    problem, entries = swarm_archive.archive_problem(archive, metadata["archive_sha256"])
     if problem:
-        module.fail_json(msg=problem)
+        module.fail_json(msg=problem, metadata=metadata)
     with engine_errors(module, "report its version"):
         host_version = engine.client.version().get("Version")
     try:
@@ -378,7 +432,8 @@ def restore(module, engine):
         module.fail_json(msg=problem, metadata=metadata)
     notes = [note] if note else []
 
-    info = engine.swarm()
+    full_info, data_root, swarm_dir, problems = read_host(module, engine, "the restore")
+    info = full_info.get("Swarm") or {}
     before = membership(info)
     healthy = False
     if info.get("LocalNodeState") == "active":
@@ -395,21 +450,39 @@ def restore(module, engine):
                 diff=dict(before=before, after=before),
                 **restore_result(engine, info),
             )
-        module.fail_json(
-            msg="This host is a member of a working swarm (%s), not the one of the backup (%s). Nothing was "
-            "changed. Restore onto another host, or set force=true to replace its swarm state (moved aside, "
-            "not deleted)." % (before["cluster_id"] or "as a worker", metadata["cluster_id"])
+        problems.append(
+            "This host is a member of a working swarm (%s), not the one of the backup (%s). Nothing was changed. "
+            "Restore onto another host, or set force=true (in the swarm_restore playbook swarm_restore_force=true) "
+            "to replace its swarm state (moved aside, not deleted)."
+            % (before["cluster_id"] or "as a worker", metadata["cluster_id"])
+        )
+    problems.append(
+        destination_problem(
+            os.path.dirname(swarm_dir),
+            "the restored swarm state",
+            "The swarm state is extracted next to %s, in the engine's data root %s; make room there (or restore onto "
+            "another host)." % (swarm_dir, data_root),
+            needed=swarm_archive.total_size(entries),
+        )
+    )
+    problems = [p for p in problems if p]
+    if problems:
+        module.fail_json(msg=problems[0], problems=problems, metadata=metadata)
+    if metadata.get("data_root") and metadata["data_root"] != data_root:
+        notes.append(
+            "The backup was taken from the data root %s; it is restored into this host's own, %s."
+            % (metadata["data_root"], data_root)
         )
     if module.check_mode:
         module.exit_json(
             changed=True,
             metadata=metadata,
             notes=notes,
-            msg="would restore %s" % archive,
+            msg="would restore %s into %s" % (archive, swarm_dir),
+            data_root=data_root,
             diff=dict(before=before, after={"local_node_state": "active", "cluster_id": metadata["cluster_id"]}),
         )
 
-    swarm_dir = params["swarm_dir"]
     stamp = utc_stamp()
     steps = {"aside": None, "extracted": False}
     try:
@@ -460,6 +533,7 @@ def restore(module, engine):
         archive=archive,
         metadata=metadata,
         moved_aside=steps["aside"],
+        data_root=data_root,
         notes=notes,
         diff=dict(before=before, after=membership(info)),
         **restore_result(engine, info),
@@ -491,6 +565,10 @@ def roll_back(engine, swarm_dir, steps, stamp):
 
 def verify(module, engine):
     metadata = read_metadata(module)
+    if module.params["archive"]:
+        problem, _entries = swarm_archive.archive_problem(module.params["archive"], metadata["archive_sha256"])
+        if problem:
+            module.fail_json(msg=problem, metadata=metadata)
     deadline = time.time() + module.params["wait_timeout"]
     with engine_errors(module, "list the swarm's objects (run verify on a manager of the restored swarm)"):
         while True:
@@ -529,7 +607,7 @@ def main():
     module = AnsibleModule(
         argument_spec=engine_argument_spec(
             state=dict(type="str", required=True, choices=["backup", "restore", "verify"]),
-            swarm_dir=dict(type="path", default="/var/lib/docker/swarm"),
+            swarm_dir=dict(type="path"),
             path=dict(type="path", default="/var/backups/dockfleet-swarm"),
             archive=dict(type="path"),
             metadata=dict(type="path"),

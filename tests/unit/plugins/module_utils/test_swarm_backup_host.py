@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_host import (
     destination_problem,
+    host_state,
     live_restore_problem,
     swarm_location,
 )
@@ -93,3 +95,38 @@ def test_a_directory_that_cannot_be_written(tmp_path):
         assert "Permission denied" in destination_problem(str(locked / "swarm"), "the backup", FIX, create=True)
     finally:
         locked.chmod(0o700)
+
+
+def etc_with(tmp_path, config, subuid="dockremap:165536:65536\n", subgid="dockremap:231072:65536\n"):
+    etc = tmp_path / "etc"
+    (etc / "docker").mkdir(parents=True)
+    (etc / "docker" / "daemon.json").write_text(json.dumps(config))
+    (etc / "subuid").write_text(subuid)
+    (etc / "subgid").write_text(subgid)
+    return dict(config_path=str(etc / "docker" / "daemon.json"), etc=str(etc))
+
+
+USERS = {"dockremap": ("dockremap", 999)}.get
+
+
+def test_host_state_of_a_remapped_engine(tmp_path):
+    files = etc_with(tmp_path, {"userns-remap": "default"})
+    info = {"DockerRootDir": "/var/lib/docker/165536.231072"}
+    assert host_state(info, None, "the backup", lookup_user=USERS, **files) == (
+        "/var/lib/docker/165536.231072",
+        "/var/lib/docker/165536.231072/swarm",
+        [],
+    )
+
+
+def test_host_state_before_dockerd_made_its_dockremap_user_compares_nothing(tmp_path):
+    files = etc_with(tmp_path, {"userns-remap": "default"}, subuid="", subgid="")
+    info = {"DockerRootDir": "/var/lib/docker"}
+    assert host_state(info, None, "the restore", lookup_user=lambda name: None, **files)[2] == []
+
+
+def test_host_state_reports_a_remap_user_dockerd_cannot_start_with(tmp_path):
+    files = etc_with(tmp_path, {"userns-remap": "app", "live-restore": True})
+    problems = host_state({"DockerRootDir": "/var/lib/docker"}, None, "the restore", lookup_user=USERS, **files)[2]
+    assert "there is no such user" in problems[0] and "would not start again after the restore" in problems[0]
+    assert "live-restore is on" in problems[1]

@@ -109,6 +109,28 @@ def test_metadata_never_holds_the_unlock_key():
     assert result["unlock_key_fingerprint"] == "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
+def test_metadata_records_the_data_root_and_older_metadata_stays_valid():
+    result = build_metadata(
+        "c",
+        "n",
+        "h",
+        "26.1.5",
+        False,
+        state(),
+        "t",
+        "a",
+        "0" * 64,
+        data_root="/var/lib/docker/165536.231072",
+        swarm_dir="/var/lib/docker/165536.231072/swarm",
+    )
+    assert result["data_root"] == "/var/lib/docker/165536.231072"
+    assert result["swarm_dir"] == "/var/lib/docker/165536.231072/swarm"
+    validate_metadata(result)
+    older = build_metadata("c", "n", "h", "26.1.5", False, state(), "t", "a", "0" * 64)
+    assert "data_root" not in older
+    validate_metadata(older)
+
+
 @pytest.mark.parametrize(
     "change, words",
     [
