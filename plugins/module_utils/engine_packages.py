@@ -234,7 +234,8 @@ def plan(
         lines = ", ".join("%s %s -> %s" % item for item in result.downgrades)
         raise PlanError(
             "Refusing to downgrade: %s %s is installed and version %r resolves to %s (%s). Nothing was changed. "
-            "Set allow_downgrade=true (role variable engine_allow_downgrade: true) to downgrade on purpose: "
+            "To downgrade on purpose set allow_downgrade=true on engine_package: with the engine role "
+            "engine_allow_downgrade: true, with the engine_upgrade playbook -e engine_upgrade_allow_downgrade=true. "
             "docker is then stopped, the lower versions installed and docker started again."
             % (engine, installed.get(engine, "(none)"), request, engine_version, lines)
         )

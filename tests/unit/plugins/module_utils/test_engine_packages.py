@@ -97,8 +97,10 @@ def test_downgrade_is_refused_with_a_clear_message():
     assert "Refusing to downgrade" in message
     assert V26 in message and V20 in message  # what is installed, what was asked
     assert "'20.10'" in message
-    assert "allow_downgrade=true" in message and "engine_allow_downgrade" in message
-    assert "Nothing was changed" in message
+    assert "allow_downgrade=true" in message and "Nothing was changed" in message
+    # Each entry point's own variable (issue 15 point 6): the role's and the engine_upgrade playbook's.
+    assert "with the engine role engine_allow_downgrade: true" in message
+    assert "with the engine_upgrade playbook -e engine_upgrade_allow_downgrade=true" in message
 
 
 def test_downgrade_allowed():
