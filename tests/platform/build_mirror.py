@@ -12,8 +12,17 @@ builds, repackaged under those names:
 * containerd.io:   Debian's containerd 1.6.20 (bookworm) and 1.7.24 (trixie),
 * plugins:         Debian trixie's docker-buildx and docker-compose.
 
-Debian's containerd does not bundle runc the way containerd.io does; ours
-depends on the distribution's runc instead.
+As in Docker's packages, containerd.io carries its own runc (/usr/bin/runc) and
+provides, conflicts with and replaces ``containerd`` and ``runc``, and docker-ce
+carries its own docker-init (/usr/bin/docker-init). These two binaries are
+Debian's runc and tini-static of the release the repository suite is for, so
+they run there (Docker, too, builds containerd.io per release). Removing the
+distribution's runc, containerd and docker.io, as install guides and roles do,
+therefore leaves the Docker packages installed. The other relationships follow
+Docker's packaging of the same releases (docker/docker-ce-packaging,
+docker/containerd-packaging) except where Debian's builds need otherwise: their
+libraries, adduser and init-system-helpers for their maintainer scripts, and a
+conflict with Debian's own plugin packages, which install the same files.
 
 The repository is signed with a key generated here (never a real Docker key)
 and is laid out like the real one::
@@ -26,7 +35,8 @@ and is laid out like the real one::
 Production fleets point the same role at download.docker.com or a corporate
 mirror of it; nothing in the collection knows about this test repository.
 
-The build is cached: it runs again only when this file changes or --force is given.
+The build is cached: it runs again when this file (the whole recipe) changes or
+--force is given.
 """
 
 from __future__ import annotations
@@ -45,16 +55,46 @@ SUITES = {"bookworm": "12", "trixie": "13"}
 ARCH = "amd64"
 MAINTAINER = "dockfleet test mirror <test-mirror@dockfleet.invalid>"
 
-# (Debian source suite, Debian package) for each engine version we publish.
+# (Debian source suite, Debian package) for each engine version we publish. containerd_min
+# is lower than Docker's own minimum for 26.1 (1.6.24) so that Debian's containerd 1.6.20 qualifies.
 ENGINES = {
-    "20.10.24": {"engine": ("bookworm", "docker.io"), "cli": None, "containerd_min": "1.4"},
-    "26.1.5": {"engine": ("trixie", "docker.io"), "cli": ("trixie", "docker-cli"), "containerd_min": "1.6"},
+    "20.10.24": {
+        "engine": ("bookworm", "docker.io"),
+        "cli": None,
+        "containerd_min": "1.4",
+        # Docker's 20.10 CLI recommended the scan plugin (not offered here); 23.0 on, buildx and compose.
+        "cli_recommends": "docker-scan-plugin",
+    },
+    "26.1.5": {
+        "engine": ("trixie", "docker.io"),
+        "cli": ("trixie", "docker-cli"),
+        "containerd_min": "1.6",
+        "cli_recommends": "docker-buildx-plugin, docker-compose-plugin",
+    },
 }
-CONTAINERD = {"1.6.20": ("bookworm", "containerd"), "1.7.24": ("trixie", "containerd")}
+# containerd.io version: the Debian suite whose containerd it is made of (runc: see build_suite).
+CONTAINERD = {"1.6.20": "bookworm", "1.7.24": "trixie"}
 PLUGINS = {
     "docker-buildx-plugin": ("trixie", "docker-buildx"),
     "docker-compose-plugin": ("trixie", "docker-compose"),
 }
+
+# Docker's relationships for docker-ce and docker-ce-cli (docker/docker-ce-packaging, deb/common/control,
+# 20.10 to 26.1): the engine and the CLI both conflict with every older name of Docker.
+OLD_DOCKER_NAMES = (
+    "docker (<< 1.5~), docker-engine, docker-engine-cs, docker.io, lxc-docker, lxc-docker-virtual-package"
+)
+
+RELATIONS_FROM_FIELDS = (
+    "Pre-Depends",
+    "Recommends",
+    "Suggests",
+    "Enhances",
+    "Breaks",
+    "Conflicts",
+    "Provides",
+    "Replaces",
+)
 
 # Files of Debian's all-in-one docker.io 20.10 that belong to docker-ce-cli.
 CLI_PATHS = re.compile(
@@ -135,6 +175,28 @@ def write_control(tree: Path, fields: dict[str, str]) -> None:
     (tree / "DEBIAN/control").write_text(text)
 
 
+def merge_depends(*fields: str) -> str:
+    """Join Depends fields. A package asked for twice with ``>=`` keeps the higher minimum."""
+    merged: dict[str, str] = {}
+    for field in fields:
+        for item in (d.strip() for d in field.split(",")):
+            if not item:
+                continue
+            key = item
+            simple = re.fullmatch(r"([a-z0-9.+-]+(?::[a-z0-9-]+)?)(?: \(>= ([^)]+)\))?", item)
+            if simple:
+                key = simple.group(1)
+                known = re.fullmatch(r"[^ ]+(?: \(>= ([^)]+)\))?", merged.get(key, ""))
+                if known and known.group(1) and (not simple.group(2) or version_gt(known.group(1), simple.group(2))):
+                    continue
+            merged[key] = item
+    return ", ".join(merged.values())
+
+
+def version_gt(a: str, b: str) -> bool:
+    return subprocess.run(["dpkg", "--compare-versions", a, "gt", b]).returncode == 0
+
+
 def rewrite_depends(depends: str, renames: dict[str, str], drop: set[str]) -> str:
     out = []
     for item in (d.strip() for d in depends.split(",")):
@@ -171,20 +233,64 @@ def prune_files(tree: Path, keep) -> None:
             conffiles.unlink()
 
 
-def repackage(source_deb: Path, out_dir: Path, fields: dict[str, str], keep=None, maint_scripts=True) -> Path:
+def bundle_binary(tree: Path, dest: str, source_deb: Path, candidates: tuple[str, ...]) -> None:
+    """Put the first of `candidates` found in `source_deb` into the package tree at `dest`
+    (replacing a symlink there), and list it in DEBIAN/md5sums."""
+    with tempfile.TemporaryDirectory(dir=tree.parent) as tmp:
+        run("dpkg-deb", "-x", str(source_deb), tmp)
+        found = [Path(tmp) / c.lstrip("/") for c in candidates]
+        found = [p for p in found if p.is_file() and not p.is_symlink()]
+        if not found:
+            raise SystemExit(f"{source_deb.name} has none of {', '.join(candidates)}: cannot bundle {dest}")
+        target = tree / dest.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_symlink() or target.exists():
+            target.unlink()
+        shutil.copy2(found[0], target)
+        target.chmod(0o755)
+    md5 = tree / "DEBIAN/md5sums"
+    rel = dest.lstrip("/")
+    lines = [ln for ln in md5.read_text().splitlines() if ln.split(None, 1)[1] != rel] if md5.exists() else []
+    lines.append(f"{hashlib.md5(target.read_bytes()).hexdigest()}  {rel}")
+    md5.write_text("".join(line + "\n" for line in sorted(lines, key=lambda ln: ln.split(None, 1)[1])))
+
+
+def installed_size(tree: Path) -> str:
+    """Installed-Size in KiB, counted the way dpkg-gencontrol counts it."""
+    total = 0
+    for path in tree.rglob("*"):
+        if path.relative_to(tree).parts[0] == "DEBIAN":
+            continue
+        if path.is_file() and not path.is_symlink():
+            total += (path.stat().st_size + 1023) // 1024
+        else:
+            total += 1
+    return str(total)
+
+
+def repackage(
+    source_deb: Path, out_dir: Path, fields: dict[str, str], keep=None, maint_scripts=True, bundle=()
+) -> Path:
+    """Repackage `source_deb` with `fields` in its control file. `keep` filters its files; `bundle`
+    is a list of (destination path, source .deb, candidate paths in it) to add binaries from other .debs."""
     with tempfile.TemporaryDirectory(dir=out_dir.parent) as tmp:
         tree = Path(tmp) / "tree"
         run("dpkg-deb", "-R", str(source_deb), str(tree))
         if keep is not None:
             prune_files(tree, keep)
+        for dest, deb, candidates in bundle:
+            bundle_binary(tree, dest, deb, candidates)
         if not maint_scripts:
             for script in ("preinst", "postinst", "prerm", "postrm"):
                 (tree / "DEBIAN" / script).unlink(missing_ok=True)
         control = read_control(tree)
         control.update(fields)
-        for key in ("Source", "Built-Using", "Static-Built-Using", "Breaks", "Suggests", "Provides"):
+        # Relationships other than Depends are Docker's, so only the ones given here stay.
+        for key in ("Source", "Built-Using", "Static-Built-Using", *RELATIONS_FROM_FIELDS):
             if key not in fields:
                 control.pop(key, None)
+        control["Installed-Size"] = installed_size(tree)
+        control["Description"] = control.pop("Description")
         write_control(tree, control)
         name = f"{control['Package']}_{control['Version'].split(':')[-1]}_{control['Architecture']}.deb"
         target = out_dir / name
@@ -192,8 +298,12 @@ def repackage(source_deb: Path, out_dir: Path, fields: dict[str, str], keep=None
         return target
 
 
-def description(what: str, source: Path) -> str:
-    return f"{what} (dockfleet test mirror)\n Debian's {source.name} repackaged under Docker's package name\n for offline tests. Not a Docker, Inc. build."
+def description(what: str, *sources: Path) -> str:
+    names = " and ".join(source.name for source in sources)
+    return (
+        f"{what} (dockfleet test mirror)\n Debian's {names}\n repackaged under Docker's package name"
+        " for offline tests. Not a Docker, Inc. build."
+    )
 
 
 def build_suite(suite: str, archive: DebianArchive, root: Path) -> None:
@@ -204,9 +314,19 @@ def build_suite(suite: str, archive: DebianArchive, root: Path) -> None:
     def docker_version(upstream: str) -> str:
         return f"{upstream}-1~debian.{number}~{suite}"
 
-    for upstream, (src_suite, pkg) in CONTAINERD.items():
-        deb = archive.fetch(src_suite, pkg)
-        depends = rewrite_depends(read_deb_field(deb, "Depends"), {}, set())
+    # Docker's containerd.io ships runc at /usr/bin/runc and docker-ce ships docker-init; both are taken
+    # from this suite's Debian release, whose libc they are linked against.
+    runc = archive.fetch(suite, "runc")
+    tini = archive.fetch(suite, "tini")
+
+    for upstream, src_suite in CONTAINERD.items():
+        deb = archive.fetch(src_suite, "containerd")
+        found = upstream_of(read_deb_field(deb, "Version"))
+        if found != upstream:
+            raise SystemExit(f"Debian {src_suite} now has containerd {found}, not {upstream}: update CONTAINERD")
+        depends = merge_depends(
+            rewrite_depends(read_deb_field(deb, "Depends"), {}, {"runc"}), read_deb_field(runc, "Depends")
+        )
         repackage(
             deb,
             pool,
@@ -215,11 +335,12 @@ def build_suite(suite: str, archive: DebianArchive, root: Path) -> None:
                 "Version": f"{upstream}-1",
                 "Maintainer": MAINTAINER,
                 "Depends": depends,
-                "Provides": "containerd",
-                "Conflicts": "containerd, runc (<< 1.0)",
-                "Replaces": "containerd",
-                "Description": description("An open and reliable container runtime", deb),
+                "Provides": "containerd, runc",
+                "Conflicts": "containerd, runc",
+                "Replaces": "containerd, runc",
+                "Description": description("An open and reliable container runtime", deb, runc),
             },
+            bundle=[("/usr/bin/runc", runc, ("/usr/bin/runc", "/usr/sbin/runc"))],
         )
 
     for upstream, spec in ENGINES.items():
@@ -227,10 +348,13 @@ def build_suite(suite: str, archive: DebianArchive, root: Path) -> None:
         found = upstream_of(read_deb_field(engine_deb, "Version"))
         if found != upstream:
             raise SystemExit(f"Debian {spec['engine'][0]} now has docker.io {found}, not {upstream}: update ENGINES")
+        # Debian links docker-init to tini-static from the tini package; runc comes with containerd.io;
+        # lsb-base and docker-cli are Debian's own split. adduser and the libraries stay: Debian's
+        # maintainer scripts and binaries need them.
         depends = rewrite_depends(
             read_deb_field(engine_deb, "Depends"),
             {"containerd": f"containerd.io (>= {spec['containerd_min']})"},
-            {"lsb-base", "docker-cli"},
+            {"lsb-base", "docker-cli", "runc", "tini"},
         )
         full = "5:" + docker_version(upstream)
         repackage(
@@ -240,13 +364,17 @@ def build_suite(suite: str, archive: DebianArchive, root: Path) -> None:
                 "Package": "docker-ce",
                 "Version": full,
                 "Maintainer": MAINTAINER,
-                "Depends": depends + ", docker-ce-cli",
-                "Recommends": "ca-certificates, docker-buildx-plugin, docker-compose-plugin",
-                "Conflicts": "docker.io, docker-engine, docker-engine-cs",
-                "Replaces": "docker-engine, docker-ce-cli (<< 5:21)",
-                "Description": description("Docker: the open-source application container engine", engine_deb),
+                "Pre-Depends": read_deb_field(engine_deb, "Pre-Depends"),
+                "Depends": merge_depends(depends, "docker-ce-cli, iptables"),
+                "Recommends": "apparmor, ca-certificates, docker-ce-rootless-extras, git, libltdl7, pigz, procps, "
+                "xz-utils",
+                "Suggests": "aufs-tools, cgroupfs-mount | cgroup-lite",
+                "Conflicts": OLD_DOCKER_NAMES,
+                "Replaces": "docker-engine",
+                "Description": description("Docker: the open-source application container engine", engine_deb, tini),
             },
             keep=lambda rel: not CLI_PATHS.match(rel),
+            bundle=[("/usr/bin/docker-init", tini, ("/usr/bin/tini-static",))],
         )
         cli_source = archive.fetch(*spec["cli"]) if spec["cli"] else engine_deb
         cli_fields = {
@@ -254,9 +382,10 @@ def build_suite(suite: str, archive: DebianArchive, root: Path) -> None:
             "Version": full,
             "Maintainer": MAINTAINER,
             "Depends": "libc6 (>= 2.34)",
-            "Recommends": "docker-buildx-plugin, docker-compose-plugin",
-            "Conflicts": "docker.io, docker-cli, docker",
-            "Replaces": "docker-ce (<< 5:21), docker-cli",
+            "Recommends": spec["cli_recommends"],
+            "Conflicts": OLD_DOCKER_NAMES,
+            "Breaks": "docker-ce (<< 5:0)",
+            "Replaces": "docker-ce (<< 5:0)",
             "Description": description("Docker CLI: the open-source application container engine", cli_source),
         }
         if spec["cli"]:
@@ -276,9 +405,11 @@ def build_suite(suite: str, archive: DebianArchive, root: Path) -> None:
                 "Version": docker_version(upstream),
                 "Maintainer": MAINTAINER,
                 "Depends": "libc6 (>= 2.34)",
-                "Recommends": "docker-ce-cli",
+                "Enhances": "docker-ce-cli",
+                # Debian's own package installs the same plugin file; Docker's buildx plugin also replaces
+                # docker-ce-cli (older CLIs carried buildx).
                 "Conflicts": pkg,
-                "Replaces": pkg,
+                "Replaces": f"{pkg}, docker-ce-cli" if name == "docker-buildx-plugin" else pkg,
                 "Description": description(f"Docker CLI plugin {name}", deb),
             },
             keep=lambda rel: not rel.startswith("./usr/bin/"),
@@ -350,6 +481,8 @@ def main() -> int:
         log(f"docker-ce test mirror is cached in {args.out}")
         return 0
     log("building the docker-ce test mirror from Debian's docker.io builds")
+    # A build that stops half way must not leave a stamp that says the old mirror is complete.
+    stamp.unlink(missing_ok=True)
     root = args.out / "linux/debian"
     if root.exists():
         shutil.rmtree(root)
