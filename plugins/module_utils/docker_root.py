@@ -107,8 +107,7 @@ def configured_root(config, subuid_text="", subgid_text="", lookup_user=None):
                 "/etc/subuid and /etc/subgid ranges (the daemon role does)."
             )
         raise DataRootError("daemon.json sets userns-remap '%s', but there is no such user." % config["userns-remap"])
-    name, uid = found
-    return remapped_root(root, name, uid, subuid_text, subgid_text)
+    return remapped_root(root, found[0], found[1], subuid_text, subgid_text)
 
 
 def engine_root(info):

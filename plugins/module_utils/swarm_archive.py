@@ -23,6 +23,7 @@ says what is missing; ``tar_entries`` and ``directory_entries`` give it the entr
 from __future__ import annotations
 
 import os
+import posixpath
 import tarfile
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (
@@ -104,7 +105,7 @@ def missing_content(entries, root=ROOT):
         missing.append("the raft log (%s/%s/*.wal)" % (root, RAFT_LOG))
     if RAFT_SNAPSHOTS not in dirs:
         missing.append("the raft snapshot directory (%s/%s/)" % (root, RAFT_SNAPSHOTS))
-    certificates = [name.split("/")[-1] for name in CERTIFICATES if not files.get(name)]
+    certificates = [posixpath.basename(name) for name in CERTIFICATES if not files.get(name)]
     if certificates:
         missing.append("the node certificates (%s/certificates/: %s)" % (root, ", ".join(certificates)))
     for name in STATE_FILES:

@@ -117,10 +117,10 @@ def manager(node_id="m1", hostname="mgr-1"):
     }
 
 
-def make_swarm(root, files=MANAGER_FILES):
+def make_swarm(root, files=None):
     swarm = root / "swarm"
     swarm.mkdir(parents=True)
-    for name, content in files.items():
+    for name, content in (MANAGER_FILES if files is None else files).items():
         (swarm / name).parent.mkdir(parents=True, exist_ok=True)
         (swarm / name).write_bytes(content)
     (swarm / "raft" / "snap-v3-encrypted").mkdir(parents=True, exist_ok=True)
@@ -244,7 +244,7 @@ def test_backup_refuses_a_data_root_change_not_applied_yet(tmp_path, host):
 # ------------------------------------------------------------------------------------------------ restore
 
 
-def backup_files(tmp_path, files=MANAGER_FILES, data_root="/var/lib/docker"):
+def backup_files(tmp_path, files=None, data_root="/var/lib/docker"):
     source = make_swarm(tmp_path / "source", files)
     archive = tmp_path / "swarm-backup-mgr-1-20260101T020000Z.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
