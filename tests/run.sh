@@ -5,9 +5,11 @@
 #   sanity  ansible-test sanity on the collection (offline, see tests/sanity/)
 #   unit    pytest tests/unit
 #   molecule  every scenario in molecule/ (`molecule test`), default first
+#   lab     README's first command (`make lab`: 3 managers, 2 workers), then tests/lab: the
+#           site re-run changes nothing and README's commands work as the controller account
 # and ends with a summary whose last line is "N passed, M failed".
 #
-# Usage: tests/run.sh [all|check|lint|sanity|build|unit|molecule] [scenario...]
+# Usage: tests/run.sh [all|check|lint|sanity|build|unit|molecule|lab] [scenario...]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 2
@@ -108,6 +110,15 @@ unit() {
   return $rc
 }
 
+lab() {
+  # README's own commands on the lab, as a new user meets them; the lab is removed afterwards.
+  local rc
+  bash examples/lab/lab.sh up && python -m pytest -q -p no:cacheprovider tests/lab
+  rc=$?
+  bash examples/lab/lab.sh down
+  return $rc
+}
+
 molecule_all() {
   local scenarios=("$@") s
   if [ ${#scenarios[@]} -eq 0 ]; then
@@ -125,7 +136,7 @@ molecule_all() {
 
 mkdir -p "$log_dir"
 suite_start=$(date +%s)
-if [ "$what" != check ] || [ ! -x .venv/bin/ansible ]; then
+if [ "$what" != check ] || [ ! -x "${DOCKFLEET_VENV:-/opt/dockfleet/venv}/bin/ansible" ]; then
   stage bootstrap bash tests/platform/bootstrap.sh
 else
   stage bootstrap bash -c '. tests/platform/lib.sh; ensure_docker_engine'
@@ -140,6 +151,7 @@ case "$what" in
     stage build build
     stage unit unit
     molecule_all "$@"
+    [ $# -gt 0 ] || stage lab lab
     ;;
   check)
     stage lint lint
@@ -147,10 +159,10 @@ case "$what" in
     stage build build
     stage unit unit
     ;;
-  lint | sanity | build | unit) stage "$what" "$what" ;;
+  lint | sanity | build | unit | lab) stage "$what" "$what" ;;
   molecule) molecule_all "$@" ;;
   *)
-    echo "usage: tests/run.sh [all|check|lint|sanity|build|unit|molecule] [scenario...]" >&2
+    echo "usage: tests/run.sh [all|check|lint|sanity|build|unit|molecule|lab] [scenario...]" >&2
     exit 2
     ;;
 esac

@@ -10,20 +10,22 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 ensure_host_tools() {
   # debootstrap builds the images; apt-ftparchive (apt-utils) and gpg build the mirror;
-  # shellcheck lets ansible-test sanity check the shell scripts.
-  apt_install debootstrap apt-utils gnupg debian-archive-keyring python3-venv make shellcheck
+  # ansible-test sanity needs the shellcheck package; openssh-client reaches the test
+  # hosts over SSH, as a fleet is reached.
+  apt_install debootstrap apt-utils gnupg debian-archive-keyring python3-venv make shellcheck openssh-client
 }
 
 ensure_venv() {
-  local stamp="$repo_root/.venv/.requirements"
+  local stamp="$VENV_DIR/.requirements"
   local want
   want=$(sha256sum "$repo_root/requirements-dev.txt" | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return
   fi
-  log "installing the Python tools into .venv (requirements-dev.txt)"
-  [ -x "$repo_root/.venv/bin/python" ] || python3 -m venv "$repo_root/.venv"
-  "$repo_root/.venv/bin/pip" install -q --disable-pip-version-check -r "$repo_root/requirements-dev.txt"
+  log "installing the Python tools into $VENV_DIR (requirements-dev.txt)"
+  [ -x "$VENV_DIR/bin/python" ] || /usr/bin/python3 -m venv "$VENV_DIR"
+  "$VENV_DIR/bin/pip" install -q --disable-pip-version-check -r "$repo_root/requirements-dev.txt"
+  chmod -R a+rX "$VENV_DIR"
   echo "$want" >"$stamp"
 }
 
@@ -39,7 +41,7 @@ ensure_collection_link() {
 mirror_digest='cd "$1" && find linux -name gpg -o -name InRelease | sort | xargs -r sha256sum | sha256sum'
 
 ensure_mirror() {
-  "$repo_root/.venv/bin/python" "$here/build_mirror.py" --out "$cache_dir/mirror" --work "$cache_dir/mirror-work" \
+  "$VENV_DIR/bin/python" "$here/build_mirror.py" --out "$cache_dir/mirror" --work "$cache_dir/mirror-work" \
     --debian-mirror "$DEBIAN_MIRROR"
   ensure_network
   local running
@@ -71,6 +73,8 @@ ensure_inotify_limits
 ensure_docker_engine
 ensure_venv
 ensure_collection_link
+ensure_controller_account
+install_collection_for_controller
 bash "$here/build-images.sh"
 ensure_mirror
 ensure_busybox_rootfs

@@ -13,11 +13,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/platform/lib.sh
 . "$here/lib.sh"
 
-# What every test host gets up front: systemd as PID 1, Python for Ansible and
-# the apt bindings its apt modules use. Everything the roles install
-# (docker-ce, chrony, python3-docker, ...) is deliberately NOT here, so the
-# roles are proven to install it.
+# What every test host gets up front, as a cloud image would have it: systemd as
+# PID 1, Python for Ansible and the apt bindings its apt modules use, an SSH server
+# and sudo. Everything the roles install (docker-ce, chrony, python3-docker, ...)
+# is deliberately NOT here, so the roles are proven to install it.
 host_packages=systemd,systemd-sysv,dbus,python3,python3-apt,ca-certificates,iproute2,procps,iputils-ping,netbase,less
+host_packages+=,openssh-server,sudo
+# The unprivileged account the suite and the lab log in as (with passwordless sudo,
+# as cloud images ship their default user). Its authorized key is the controller's,
+# mounted read-only when a host is created (tests/platform/molecule/create.yml).
+host_login_user=ops
 
 build_host_image() {
   local suite=$1 tag root
@@ -64,6 +69,20 @@ EOF
   install -m 0644 "$here/files/dockfleet-unmask-proc.service" "$root/etc/systemd/system/"
   ln -sf /etc/systemd/system/dockfleet-unmask-proc.service \
     "$root/etc/systemd/system/sysinit.target.wants/dockfleet-unmask-proc.service"
+  # An unprivileged login account with passwordless sudo, reached over SSH with the
+  # suite's key only (no passwords, no root login).
+  chroot "$root" useradd --create-home --shell /bin/bash "$host_login_user"
+  printf '%s ALL=(ALL:ALL) NOPASSWD: ALL\n' "$host_login_user" >"$root/etc/sudoers.d/90-$host_login_user"
+  chmod 0440 "$root/etc/sudoers.d/90-$host_login_user"
+  install -m 0644 "$here/files/sshd-dockfleet.conf" "$root/etc/ssh/sshd_config.d/dockfleet.conf"
+  # Each host makes its own SSH host keys at first boot: an image-wide key would make
+  # every test host the same host to an SSH client.
+  rm -f "$root"/etc/ssh/ssh_host_*
+  install -m 0644 "$here/files/dockfleet-ssh-host-keys.service" "$root/etc/systemd/system/"
+  mkdir -p "$root/etc/systemd/system/ssh.service.wants"
+  ln -sf /etc/systemd/system/dockfleet-ssh-host-keys.service \
+    "$root/etc/systemd/system/ssh.service.wants/dockfleet-ssh-host-keys.service"
+  ln -sf /lib/systemd/system/ssh.service "$root/etc/systemd/system/multi-user.target.wants/ssh.service"
   echo "dockfleet-host" >"$root/etc/hostname"
   : >"$root/etc/machine-id"
   # Keep the image small: no apt lists or caches (the roles run apt-get update).

@@ -3,7 +3,11 @@
 # shellcheck shell=bash
 _dockfleet_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export DOCKFLEET_ROOT="$_dockfleet_root"
-export PATH="$_dockfleet_root/.venv/bin:$PATH"
+export PATH="${DOCKFLEET_VENV:-/opt/dockfleet/venv}/bin:$PATH"
+# The controller account's key: the test hosts' `ops` account trusts it (bootstrap.sh makes it).
+_dockfleet_home=$(getent passwd "${DOCKFLEET_CONTROLLER_USER:-fleetops}" | cut -d: -f6)
+export DOCKFLEET_SSH_KEY="${_dockfleet_home:-/nonexistent}/.ssh/id_ed25519"
+export DOCKFLEET_AUTHORIZED_KEYS="${DOCKFLEET_AUTHORIZED_KEYS:-/opt/dockfleet/authorized_keys}"
 # The checkout is used as the collection dockfleet.docker through this path (made by
 # bootstrap.sh); the collections that ship with the `ansible` package are found in the venv.
 export ANSIBLE_COLLECTIONS_PATH="$_dockfleet_root/.cache/collections"
@@ -14,4 +18,4 @@ export PY_COLORS=0
 export ANSIBLE_HOST_KEY_CHECKING=False
 export ANSIBLE_LOCAL_TEMP="$_dockfleet_root/.cache/ansible-tmp"
 export MOLECULE_GLOB="molecule/*/molecule.yml"
-unset _dockfleet_root
+unset _dockfleet_root _dockfleet_home

@@ -10,6 +10,16 @@ DEBIAN_MIRROR=${DOCKFLEET_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # The Docker network the test hosts, the lab and the docker-ce mirror share.
 DOCKFLEET_NETWORK=${DOCKFLEET_NETWORK:-dockfleet}
 MIRROR_CONTAINER=dockfleet-mirror
+# The Python venv with Ansible, Molecule and the linters. Outside the checkout, built from
+# Debian's /usr/bin/python3 and readable by everyone, so the unprivileged controller account
+# can run the same Ansible wherever the checkout lives (even under /root).
+VENV_DIR=${DOCKFLEET_VENV:-/opt/dockfleet/venv}
+# The controller account's public key as the test hosts' authorized key, owned by root (sshd
+# refuses a key file owned by an account the host does not know). create.yml mounts it.
+AUTHORIZED_KEYS=${DOCKFLEET_AUTHORIZED_KEYS:-/opt/dockfleet/authorized_keys}
+# The controller account that runs the playbooks under test, as an operator would: not root,
+# no sudo rights on this machine. Its SSH key is the one the test hosts trust.
+CONTROLLER_USER=${DOCKFLEET_CONTROLLER_USER:-fleetops}
 
 log() { printf '[dockfleet] %s\n' "$*" >&2; }
 die() { printf '[dockfleet] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -101,4 +111,56 @@ ensure_inotify_limits() {
   fi
   current=$(sysctl -n fs.inotify.max_user_watches 2>/dev/null || echo 0)
   [ "$current" -ge 524288 ] || sysctl -qw fs.inotify.max_user_watches=524288
+}
+
+controller_home() { getent passwd "$CONTROLLER_USER" | cut -d: -f6; }
+
+# Run a command as the controller account with a clean login-like environment: its own
+# HOME, the venv's tools on PATH, nothing inherited from root's session (no collections
+# path, no Ansible settings), so what it runs is what an operator's shell would run.
+# It starts in CONTROLLER_CWD (default: the account's home), never in root's directory.
+as_controller() {
+  local home
+  home=$(controller_home)
+  (
+    cd "${CONTROLLER_CWD:-$home}" || exit 1
+    exec runuser -u "$CONTROLLER_USER" -- env -i HOME="$home" USER="$CONTROLLER_USER" LOGNAME="$CONTROLLER_USER" \
+      SHELL=/bin/bash LANG=C.UTF-8 PATH="$home/.local/bin:$VENV_DIR/bin:/usr/local/bin:/usr/bin:/bin" "$@"
+  )
+}
+
+# The controller account: an ordinary user with an SSH key and the venv's Ansible on its
+# PATH (~/.local/bin, which Debian's login profile adds), and no sudo rights here.
+ensure_controller_account() {
+  local home tool
+  if ! id -u "$CONTROLLER_USER" >/dev/null 2>&1; then
+    log "creating the unprivileged controller account $CONTROLLER_USER"
+    useradd --create-home --shell /bin/bash "$CONTROLLER_USER"
+  fi
+  home=$(controller_home)
+  if [ ! -f "$home/.ssh/id_ed25519" ]; then
+    runuser -u "$CONTROLLER_USER" -- mkdir -p -m 0700 "$home/.ssh"
+    runuser -u "$CONTROLLER_USER" -- ssh-keygen -q -t ed25519 -N '' -C "$CONTROLLER_USER@dockfleet-controller" \
+      -f "$home/.ssh/id_ed25519"
+  fi
+  if ! cmp -s "$home/.ssh/id_ed25519.pub" "$AUTHORIZED_KEYS"; then
+    install -D -m 0644 -o root -g root "$home/.ssh/id_ed25519.pub" "$AUTHORIZED_KEYS"
+  fi
+  runuser -u "$CONTROLLER_USER" -- mkdir -p "$home/.local/bin"
+  for tool in ansible ansible-playbook ansible-galaxy ansible-inventory ansible-doc ansible-config; do
+    [ "$(readlink "$home/.local/bin/$tool" 2>/dev/null)" = "$VENV_DIR/bin/$tool" ] ||
+      runuser -u "$CONTROLLER_USER" -- ln -sfn "$VENV_DIR/bin/$tool" "$home/.local/bin/$tool"
+  done
+}
+
+# Install this checkout into the controller account's collections, as a user installs a
+# release: build the tarball, `ansible-galaxy collection install` it as that account.
+install_collection_for_controller() {
+  local out
+  out=$(mktemp -d /tmp/dockfleet-build.XXXXXX)
+  chmod 0755 "$out"
+  "$VENV_DIR/bin/ansible-galaxy" collection build --force --output-path "$out" "$repo_root" >/dev/null
+  chmod 0644 "$out"/dockfleet-docker-*.tar.gz
+  as_controller ansible-galaxy collection install --force --no-deps "$out"/dockfleet-docker-*.tar.gz >/dev/null
+  rm -rf "$out"
 }

@@ -11,6 +11,10 @@ has an engine and no swarm. The tests run in file order and build on each other:
    key) change nothing on the spare; a wrong key that only the engine can judge is rolled back;
 4. the manager's swarm state is destroyed; the restore onto the spare brings every object back,
    re-joins the worker, re-applies its labels and runs the service's replicas.
+
+The runbooks run as an operator runs them: as the unprivileged controller account (no sudo on the
+controller), `ansible-playbook -i inventory -b dockfleet.docker.<runbook>`, over SSH to the hosts'
+unprivileged account (tests/platform/controller.py). What lands on the controller is the operator's.
 """
 
 import gzip
@@ -19,12 +23,18 @@ import os
 import pathlib
 import shutil
 import subprocess
+import sys
 
 import pytest
 import testinfra
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "tests" / "platform"))
+import controller  # tests/platform/controller.py: run as the operator
+
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
-BACKUPS = pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/tmp")) / "dr-backups"
+WORKSPACE = controller.workspace("disaster_recovery")
+OPERATOR_INVENTORY = controller.export_inventory(INVENTORY, WORKSPACE / "inventory.yml") if INVENTORY else None
+BACKUPS = WORKSPACE / "backups"
 MANAGER, WORKER, SPARE = "dr-manager-1", "dr-worker-1", "dr-spare-1"
 STATE = {}  # what earlier tests learnt (the unlock key stays here, never printed)
 
@@ -34,14 +44,10 @@ def engine_host(name):
 
 
 def playbook(name, *extra, check=False):
-    """Run one of the collection's playbooks; return (rc, output)."""
-    args = ["ansible-playbook", "-i", INVENTORY, "dockfleet.docker.%s" % name, "-e", "swarm_backup_dir=%s" % BACKUPS]
-    if check:
-        args.append("--check")
-    for item in extra:
-        args += ["-e", item]
-    result = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False)
-    return result.returncode, result.stdout + result.stderr
+    """Run one of the collection's runbooks as the operator, with -b; return (rc, output)."""
+    return controller.playbook(
+        OPERATOR_INVENTORY, name, "swarm_backup_dir=%s" % BACKUPS, *extra, check=check, cwd=WORKSPACE
+    )
 
 
 def swarm_info(name):
@@ -88,6 +94,7 @@ def copy_backup(name, change=None, corrupt=False):
         metadata = json.loads(meta_path.read_text())
         change(metadata)
         meta_path.write_text(json.dumps(metadata))
+    controller.give(target.parent)
     return target
 
 
@@ -110,6 +117,7 @@ def test_backup_writes_archive_and_metadata_and_keeps_the_last_n():
     # Two older backups: with swarm_backup_keep=2 the oldest goes, the newer one stays.
     for old in ("20200101T000000Z", "20200102T000000Z"):
         (BACKUPS / old).mkdir(parents=True, exist_ok=True)
+    controller.give(BACKUPS)
     started = engine_started_at(MANAGER)
     rc, output = playbook("swarm_backup", "swarm_backup_single_manager_ok=true", "swarm_backup_keep=2")
     assert rc == 0, output
@@ -121,8 +129,13 @@ def test_backup_writes_archive_and_metadata_and_keeps_the_last_n():
     STATE["backup"] = backups[-1]
     archive = next(backups[-1].glob("swarm-backup-dr-manager-1-*.tar.gz"))
     meta_path = next(backups[-1].glob("swarm-backup-dr-manager-1-*.json"))
+    # Fetched by the operator's own account: its files, private to it.
+    operator = controller.account()
+    for path in (archive, meta_path, backups[-1]):
+        assert (path.stat().st_uid, path.stat().st_gid) == (operator.pw_uid, operator.pw_gid), path
     assert oct(archive.stat().st_mode & 0o777) == "0o600"
     assert oct(meta_path.stat().st_mode & 0o777) == "0o600"
+    assert oct(backups[-1].stat().st_mode & 0o777) == "0o700"
     metadata = json.loads(meta_path.read_text())
     STATE["metadata"] = metadata
 

@@ -34,8 +34,8 @@ def package_version(name, release):
 
 @pytest.fixture(scope="module")
 def hosts():
-    # The hosts are containers of the same name: `docker exec` is much cheaper than an Ansible run per command.
-    return {name: testinfra.get_host("docker://%s" % name) for name in HOSTS}
+    # Over SSH as the hosts' unprivileged account with sudo, as the playbooks reach them.
+    return {name: testinfra.get_host("ansible://%s?ansible_inventory=%s" % (name, INVENTORY)) for name in HOSTS}
 
 
 def run_playbook(playbook, extra_vars=None, args=()):
