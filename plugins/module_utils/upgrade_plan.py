@@ -64,7 +64,9 @@ def preflight(nodes, members):
     for view in by_id.values():
         if view["id"] in listed:
             continue
-        if view["role"] == "manager" and not view["reachable"]:
+        # A node with the manager role outside the raft (an old manager after a forced new cluster) is no part of the
+        # quorum: it is reported like any node that is not ready, below.
+        if quorum.counts_as_manager(view) and not view["reachable"]:
             problems.append(
                 {
                     "host": view["hostname"],

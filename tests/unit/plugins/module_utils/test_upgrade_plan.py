@@ -143,6 +143,14 @@ def test_manager_outage_ignores_managers_outside_the_raft():
     assert upgrade_plan.manager_outage(nodes, "m1") is None
 
 
+def test_preflight_after_a_restore_warns_about_old_managers_instead_of_refusing():
+    nodes = [node("m1", "manager", leader=True), node("old", "manager", state="down"), node("w1")]
+    del nodes[1]["ManagerStatus"]
+    problems, warnings = upgrade_plan.preflight(nodes, {"m1": "m1", "w1": "w1"})
+    assert problems == []
+    assert any("Node host-old (old) is down and not part of this run" in w for w in warnings), warnings
+
+
 def test_order_flags_the_sole_manager():
     rows = upgrade_plan.order([node("m1", "manager", leader=True), node("w1")], {"m1": "m1", "w1": "w1"})
     assert [(r["host"], r["sole_manager"]) for r in rows] == [("w1", False), ("m1", True)]
