@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import tarfile
 
 import pytest
@@ -239,6 +240,20 @@ def test_backup_refuses_a_data_root_change_not_applied_yet(tmp_path, host):
     ended = run(swarm_backup.backup, module, engine)
     assert ended.failed and engine.calls == []
     assert "a change not applied yet" in ended.result["msg"] and "Restart docker" in ended.result["msg"]
+
+
+def test_an_archive_without_the_swarm_state_is_not_kept(tmp_path, host):
+    # What the archive holds is checked once more after it is written, whatever happened while the engine was stopped.
+    host({})
+    swarm = make_swarm(tmp_path / "docker")
+    engine = FakeEngine(engine_info(tmp_path / "docker"), [manager()])
+    engine.stop = lambda: (engine.calls.append("stop"), shutil.rmtree(swarm / "raft"))
+    module = FakeModule(state="backup", path=str(tmp_path / "backups"), accept_control_plane_outage=True)
+    ended = run(swarm_backup.backup, module, engine)
+    assert ended.failed and engine.calls == ["stop", "bring_back"]
+    assert ended.result["msg"].startswith("The archive written does not hold a manager's swarm state")
+    assert ended.result["msg"].endswith("No archive was kept.")
+    assert list((tmp_path / "backups").iterdir()) == []
 
 
 # ------------------------------------------------------------------------------------------------ restore
