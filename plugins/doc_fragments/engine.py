@@ -10,7 +10,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    _TEMPLATE = r"""
+    # The connection options; every module that talks to the engine also takes TIMEOUT or API_TIMEOUT.
+    DOCUMENTATION = r"""
 options:
   docker_host:
     description:
@@ -31,7 +32,7 @@ options:
     type: str
     default: auto
     aliases: [docker_api_version]
-%(timeout)s  tls:
+  tls:
     description:
       - Encrypt the connection with TLS without checking the engine's certificate. O(validate_certs=true) takes
         precedence and checks it.
@@ -79,9 +80,10 @@ requirements:
   - Docker SDK for Python (C(python3-docker) on Debian and Ubuntu; the P(dockfleet.docker.engine#role) role installs it).
 """
 
-    # Every module that connects to the engine.
-    DOCUMENTATION = _TEMPLATE % dict(
-        timeout=r"""  timeout:
+    # Every module that connects to the engine (fragment dockfleet.docker.engine.timeout).
+    TIMEOUT = r"""
+options:
+  timeout:
     description:
       - Seconds to wait for one engine API call before failing.
       - When the task does not set it, E(DOCKER_TIMEOUT) is used, and without that the default.
@@ -89,11 +91,12 @@ requirements:
     default: 60
     aliases: [api_timeout]
 """
-    )
 
-    # A module whose own option O(timeout) is how long it waits (swarm_health): the API timeout is api_timeout.
-    API_TIMEOUT = _TEMPLATE % dict(
-        timeout=r"""  api_timeout:
+    # A module whose own option O(timeout) is how long it waits (swarm_health): the API timeout is api_timeout
+    # (fragment dockfleet.docker.engine.api_timeout).
+    API_TIMEOUT = r"""
+options:
+  api_timeout:
     description:
       - Seconds to wait for one engine API call before failing. Called O(timeout) in the other modules; here
         O(timeout) is how long the module waits.
@@ -101,4 +104,3 @@ requirements:
     type: int
     default: 60
 """
-    )

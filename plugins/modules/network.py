@@ -24,6 +24,7 @@ description:
     role does this once per swarm).
 extends_documentation_fragment:
   - dockfleet.docker.engine
+  - dockfleet.docker.engine.timeout
   - dockfleet.docker.attributes
   - dockfleet.docker.attributes.actiongroup_docker
 attributes:

@@ -21,6 +21,7 @@ description:
     role does) so they are never printed.
 extends_documentation_fragment:
   - dockfleet.docker.engine
+  - dockfleet.docker.engine.timeout
   - dockfleet.docker.attributes
   - dockfleet.docker.attributes.actiongroup_docker
 attributes:

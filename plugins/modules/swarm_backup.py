@@ -41,6 +41,7 @@ description:
     without autolock, the key that decrypts its secrets. Store it as carefully as the secrets themselves.
 extends_documentation_fragment:
   - dockfleet.docker.engine
+  - dockfleet.docker.engine.timeout
 options:
   state:
     description:

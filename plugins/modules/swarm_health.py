@@ -24,6 +24,7 @@ description:
   - The C(dockfleet.docker.engine_upgrade) playbook uses it before and between the nodes it upgrades, the
     C(dockfleet.docker.swarm_restore) playbook to wait for the restored swarm to settle.
 extends_documentation_fragment:
+  - dockfleet.docker.engine
   - dockfleet.docker.engine.api_timeout
   - dockfleet.docker.attributes
   - dockfleet.docker.attributes.actiongroup_docker

@@ -28,6 +28,7 @@ description:
     then removals.
 extends_documentation_fragment:
   - dockfleet.docker.engine
+  - dockfleet.docker.engine.timeout
   - dockfleet.docker.attributes
   - dockfleet.docker.attributes.actiongroup_docker
 attributes:

@@ -19,6 +19,7 @@ description:
     with that label that are no longer declared and never touches any other volume (anonymous volumes included).
 extends_documentation_fragment:
   - dockfleet.docker.engine
+  - dockfleet.docker.engine.timeout
   - dockfleet.docker.attributes
   - dockfleet.docker.attributes.actiongroup_docker
 attributes:
