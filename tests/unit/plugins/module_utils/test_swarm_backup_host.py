@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -86,15 +88,52 @@ def test_no_room_is_refused(tmp_path):
     assert "GiB free there" in message and message.endswith("Free some space.")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
-def test_a_directory_that_cannot_be_written(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
+def _as_unprivileged(function):
+    """``function()``'s result, computed in a child process that is not root (uid nobody when the tests run as
+    root, where every directory is writable), so a permission refusal is a real one."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            os.close(reader)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            os.write(writer, json.dumps(function()).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+def test_a_directory_that_cannot_be_written():
+    # Outside pytest's private tmp_path: the unprivileged child must reach it (and nothing else).
+    base = tempfile.mkdtemp(prefix="dockfleet-unit-")
     try:
-        assert "cannot be written" in destination_problem(str(locked / "swarm"), "the backup", FIX)
-        assert "Permission denied" in destination_problem(str(locked / "swarm"), "the backup", FIX, create=True)
+        os.chmod(base, 0o755)
+        locked = os.path.join(base, "locked")
+        os.mkdir(locked, 0o555)
+        target = os.path.join(locked, "swarm")
+        checked, created = _as_unprivileged(
+            lambda: [
+                destination_problem(target, "the backup", FIX),
+                destination_problem(target, "the backup", FIX, create=True),
+            ]
+        )
+        assert checked == "Cannot write the backup to %s: %s cannot be written. Nothing was changed. %s" % (
+            target,
+            locked,
+            FIX,
+        )
+        assert "Permission denied" in created and "[Errno" not in created
+        assert not os.path.exists(target)
     finally:
-        locked.chmod(0o700)
+        os.chmod(os.path.join(base, "locked"), 0o755)
+        shutil.rmtree(base)
 
 
 def etc_with(tmp_path, config, subuid="dockremap:165536:65536\n", subgid="dockremap:231072:65536\n"):
