@@ -41,10 +41,17 @@ def test_docker_info_shows_storage_driver_userns_and_live_restore(host):
 
 def test_tls_keys_are_never_world_readable(host):
     key = host.file("/etc/docker/tls/server-key.pem")
-    assert key.user == "root" and key.mode == 0o600
+    assert key.user == "root" and key.mode == 0o400  # CIS 3.14
     assert host.file("/etc/docker/tls").mode == 0o750
     for controller_key in ("ca-key.pem", "client/key.pem"):
         assert stat.S_IMODE(os.stat(os.path.join(PKI, controller_key)).st_mode) == 0o600
+
+
+def test_tls_certificates_are_read_only(host):
+    # CIS 3.10 (CA certificate) and 3.12 (server certificate): 0444 or stricter, owned by root.
+    for name in ("ca.pem", "server-cert.pem"):
+        cert = host.file("/etc/docker/tls/" + name)
+        assert cert.user == "root" and cert.group == "root" and cert.mode == 0o444, name
 
 
 def test_server_certificate_names_the_host_and_its_addresses(host):
