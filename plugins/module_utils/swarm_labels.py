@@ -9,11 +9,45 @@ the string the engine would hold before comparing (``true`` for YAML ``yes``, ``
 
 from __future__ import annotations
 
+import re
+
 LABEL_MODES = ("merge", "exact")
 
 
 class LabelError(ValueError):
     """The requested labels contradict each other; the message names the labels."""
+
+
+# docker node update --label-add takes "key=value" (or a bare "key"): a key is split off at the first "=", and
+# the CLI and the constraint syntax (node.labels.KEY==VALUE) cannot name a key that holds "=" or white space.
+_KEY_BREAKERS = re.compile(r"[\s=]")
+
+
+def label_errors(labels, option="labels"):
+    """Messages for every label Docker does not accept, each naming ``option`` (e.g. ``nodes[2].labels``).
+
+    Keys must be non-empty strings without white space or ``=``; values are strings (numbers, booleans and
+    null become the strings the engine stores), never mappings or lists.
+    """
+    if labels is None:
+        return []
+    if not isinstance(labels, dict):
+        return ["%s must be a mapping of label keys to values, got %r." % (option, labels)]
+    errors = []
+    for key, value in labels.items():
+        text = key if isinstance(key, str) else str(key)
+        if not text:
+            errors.append("%s: a label key is empty; give every label a key (e.g. zone: eu-1a)." % option)
+        elif _KEY_BREAKERS.search(text):
+            errors.append(
+                "%s: label key %r contains white space or '='; Docker takes KEY=VALUE, so use a key without "
+                "them (e.g. %r)." % (option, text, _KEY_BREAKERS.sub("_", text.split("=", 1)[0].strip()) or "zone")
+            )
+        if isinstance(value, (dict, list, tuple, set)):
+            errors.append(
+                "%s: label %r has a %s as value; a node label value is a string." % (option, text, type(value).__name__)
+            )
+    return errors
 
 
 def label_value(value):

@@ -62,7 +62,9 @@ options:
         required: true
         aliases: [hostname]
       labels:
-        description: Labels to set (values become strings, V(true)/V(false) for booleans).
+        description:
+          - Labels to set (values become strings, V(true)/V(false) for booleans). Keys are non-empty and hold no white
+            space or C(=); values are never mappings or lists. Any bad label fails the whole call before a change.
         type: dict
       labels_mode:
         description:
@@ -97,6 +99,8 @@ options:
     description:
       - Labels to set on O(node). Values become strings (V(true)/V(false) for booleans).
       - Not given means labels are not managed (except O(labels_to_remove)).
+      - Keys are non-empty and hold no white space or C(=) (Docker takes C(KEY=VALUE)); values are never mappings or
+        lists. A bad label fails the call before anything changes.
     type: dict
   labels_mode:
     description:
@@ -249,6 +253,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
     is_not_found,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts, node_view, raft_members
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_labels import label_errors
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import node_summary, plan_nodes
 
 NODE_OPTIONS = dict(
@@ -371,6 +376,12 @@ def main():
     requests = [
         node_request(options) for options in params["nodes"] or [dict((k, params[k]) for k in ["node", *NODE_OPTIONS])]
     ]
+    invalid = []
+    for index, request in enumerate(requests):
+        option = "nodes[%d].labels (node %s)" % (index, request["node"]) if params["nodes"] else "labels"
+        invalid += label_errors(request.get("labels"), option)
+    if invalid:
+        module.fail_json(msg="Nothing was changed. " + " ".join(invalid), errors=invalid)
 
     client = connect(module)
     with engine_errors(module, "list the swarm's nodes"):

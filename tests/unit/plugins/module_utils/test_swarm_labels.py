@@ -7,6 +7,7 @@ import pytest
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_labels import (
     LabelError,
+    label_errors,
     has_changes,
     normalize_labels,
     plan_labels,
@@ -71,3 +72,25 @@ def test_a_label_both_set_and_removed_is_an_error():
 def test_unknown_mode_is_an_error():
     with pytest.raises(LabelError, match="labels_mode"):
         plan_labels({}, {}, "replace")
+
+
+@pytest.mark.parametrize(
+    "labels, fragment",
+    [
+        ({"": "a"}, "a label key is empty"),
+        ({"bad key=1": "a"}, "label key 'bad key=1' contains white space or '='"),
+        ({"zone=a": "b"}, "label key 'zone=a'"),
+        ({"tab\tkey": "b"}, "white space"),
+        ({"zone": {"a": 1}}, "label 'zone' has a dict as value"),
+        ({"zone": ["a"]}, "label 'zone' has a list as value"),
+    ],
+)
+def test_labels_docker_does_not_accept_are_named_with_the_option(labels, fragment):
+    (message,) = label_errors(labels, "nodes[1].labels")
+    assert message.startswith("nodes[1].labels: ") and fragment in message
+
+
+def test_keys_and_scalar_values_docker_accepts_pass():
+    assert label_errors({"zone": "eu-1a", "ssd": True, "rack": 3, "flag": None, "com.example.tier": "web"}) == []
+    assert label_errors(None) == []
+    assert label_errors(["zone"], "labels") == ["labels must be a mapping of label keys to values, got ['zone']."]
