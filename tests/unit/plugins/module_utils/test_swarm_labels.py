@@ -7,8 +7,8 @@ import pytest
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_labels import (
     LabelError,
-    label_errors,
     has_changes,
+    label_errors,
     normalize_labels,
     plan_labels,
 )
