@@ -100,10 +100,19 @@ def destination_problem(path, what, fix, needed=0, create=False):
     return None
 
 
-def host_state(info, explicit_swarm_dir, action, config_path=docker_root.DAEMON_JSON, etc="/etc", lookup_user=None):
+def host_state(
+    info,
+    explicit_swarm_dir,
+    action,
+    config_path=docker_root.DAEMON_JSON,
+    etc="/etc",
+    lookup_user=None,
+    check_live_restore=True,
+):
     """``(data_root, swarm_dir, problems)`` for the engine whose ``docker info`` is ``info``, reading daemon.json,
     /etc/subuid and /etc/subgid: where its swarm state is, and every reason the engine would not come back on it
-    after ``action`` ("the backup", "the restore")."""
+    after ``action`` ("the backup", "the restore"). ``check_live_restore=False`` leaves live-restore to a caller
+    that turns it off before the engine is stopped."""
     problems = []
     config, configured = {}, None
     try:
@@ -114,6 +123,7 @@ def host_state(info, explicit_swarm_dir, action, config_path=docker_root.DAEMON_
     except docker_root.DataRootError as exc:
         problems.append("%s dockerd would not start again after %s. Nothing was changed." % (exc, action))
     data_root, swarm_dir = swarm_location(info, configured, explicit_swarm_dir)
-    problems.append(live_restore_problem(config, info, action, config_path))
+    if check_live_restore:
+        problems.append(live_restore_problem(config, info, action, config_path))
     problems.append(docker_root.root_mismatch(docker_root.engine_root(info), configured, config_path))
     return data_root, swarm_dir, [p for p in problems if p]

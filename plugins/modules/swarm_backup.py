@@ -104,6 +104,14 @@ options:
         member of another working swarm (its state is moved aside, not deleted).
     type: bool
     default: false
+  ignore_live_restore:
+    description:
+      - With V(restore) in check mode, do not refuse because live-restore is on. For a caller that turns live-restore
+        off before the real restore (the C(dockfleet.docker.swarm_restore) playbook reloads dockerd with it off) and
+        wants its dry run to check everything else. Without check mode it has no effect - dockerd refuses to start
+        with swarm state while live-restore is on, so a real restore always refuses it.
+    type: bool
+    default: false
   wait_timeout:
     description:
       - Seconds to wait for the engine and the node to be back (V(backup), V(restore)) or for services to run their
@@ -270,11 +278,11 @@ def read_metadata(module):
     return metadata
 
 
-def read_host(module, engine, action):
+def read_host(module, engine, action, check_live_restore=True):
     """``docker info`` of the engine, then ``swarm_backup_host.host_state``: data root, swarm directory, problems."""
     with engine_errors(module, "report its settings (docker info)"):
         info = engine.client.info()
-    return (info, *host_state(info, module.params["swarm_dir"], action))
+    return (info, *host_state(info, module.params["swarm_dir"], action, check_live_restore=check_live_restore))
 
 
 def where(swarm_dir, data_root, explicit):
@@ -433,7 +441,10 @@ def restore(module, engine):
         module.fail_json(msg=problem, metadata=metadata)
     notes = [note] if note else []
 
-    full_info, data_root, swarm_dir, problems = read_host(module, engine, "the restore")
+    # Only a dry run may leave live-restore to the caller: a real restore must find it off.
+    full_info, data_root, swarm_dir, problems = read_host(
+        module, engine, "the restore", check_live_restore=not (module.check_mode and params["ignore_live_restore"])
+    )
     info = full_info.get("Swarm") or {}
     before = membership(info)
     healthy = False
@@ -618,6 +629,7 @@ def main():
             unlock_key=dict(type="str", no_log=True),
             allow_newer_engine=dict(type="bool", default=True),
             force=dict(type="bool", default=False),
+            ignore_live_restore=dict(type="bool", default=False),
             wait_timeout=dict(type="int", default=120),
         ),
         required_if=[

@@ -169,3 +169,10 @@ def test_host_state_reports_a_remap_user_dockerd_cannot_start_with(tmp_path):
     problems = host_state({"DockerRootDir": "/var/lib/docker"}, None, "the restore", lookup_user=USERS, **files)[2]
     assert "there is no such user" in problems[0] and "would not start again after the restore" in problems[0]
     assert "live-restore is on" in problems[1]
+
+
+def test_host_state_can_leave_live_restore_to_the_caller(tmp_path):
+    files = etc_with(tmp_path, {"live-restore": True})
+    info = {"DockerRootDir": "/var/lib/docker", "LiveRestoreEnabled": True}
+    assert "live-restore is on" in host_state(info, None, "the restore", lookup_user=USERS, **files)[2][0]
+    assert host_state(info, None, "the restore", lookup_user=USERS, check_live_restore=False, **files)[2] == []

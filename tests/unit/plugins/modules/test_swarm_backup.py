@@ -51,6 +51,7 @@ class FakeModule:
             unlock_key=None,
             allow_newer_engine=True,
             force=False,
+            ignore_live_restore=False,
             wait_timeout=5,
         )
         self.params.update(params)
@@ -311,6 +312,25 @@ def test_restore_on_a_spare_with_live_restore_is_refused_before_the_engine_stops
     message = ended.result["msg"]
     assert "(in %s/etc/docker/daemon.json and in the running engine)" % tmp_path in message
     assert "daemon_live_restore: false" in message and "would not come back after the restore" in message
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_ignore_live_restore_lets_only_a_dry_run_through(tmp_path, host, check_mode):
+    # The swarm_restore playbook turns live-restore off before the real restore; its dry run cannot, so it asks the
+    # module to check everything else. A real restore still refuses live-restore, whatever the option says.
+    host({"live-restore": True})
+    archive, metadata = backup_files(tmp_path)
+    (tmp_path / "spare").mkdir()
+    engine = FakeEngine(engine_info(tmp_path / "spare", live_restore=True, swarm=SPARE))
+    module = restore_module(archive, metadata, check_mode=check_mode)
+    module.params["ignore_live_restore"] = True
+    ended = run(swarm_backup.restore, module, engine)
+    assert engine.calls == []
+    if check_mode:
+        assert not ended.failed, ended.result["msg"]
+        assert ended.result["msg"].startswith("would restore %s" % archive)
+    else:
+        assert ended.failed and "live-restore is on" in ended.result["msg"]
 
 
 def test_restore_of_an_archive_without_raft_state_is_refused(tmp_path, host):
