@@ -18,6 +18,11 @@ description:
   - The engine cannot change a network in place, so any difference means removing and creating the network again.
     O(recreate) decides whether that may happen. A network that containers or services use is never removed
     silently; the error names them.
+  - The whole declared set is checked before the first change, and every error is reported at once - names (letters,
+    digits, C(_), C(.) and C(-), starting with a letter or digit; no white space; an overlay name is a DNS name
+    component, without C(.)), subnets in CIDR form that overlap neither each other nor a network the engine already
+    has (Docker's own C(bridge), C(docker_gwbridge) and C(ingress) included), gateways, O(networks[].ipam_config[].ip_range)
+    and aux addresses inside their subnet. One bad network means no network is created, changed or removed.
   - Every network the module creates carries the label C(io.dockfleet.managed=true). O(exclusive) removes networks
     with that label that are no longer declared and never touches any other network.
   - Overlay networks are swarm-scoped; declare them on one swarm manager (the P(dockfleet.docker.resources#role)
@@ -284,6 +289,10 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
     connect,
     engine_errors,
 )
+from ansible_collections.dockfleet.docker.plugins.module_utils.network_validation import (
+    declaration_errors,
+    existing_overlap_errors,
+)
 from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (
     DeclarationError,
     describe_network,
@@ -422,9 +431,12 @@ def main():
     )
     params = module.params
     try:
-        declared = [
-            normalise_network(item, params["state"]) for item in declared_items(params, "network", NETWORK_OPTIONS)
-        ]
+        items = declared_items(params, "network", NETWORK_OPTIONS)
+        # The whole set first, every error at once: nothing is created when any network is wrong.
+        errors = declaration_errors(items, params["state"], "networks" if params["networks"] is not None else "network")
+        if errors:
+            module.fail_json(msg="Nothing was changed. " + " ".join(errors), errors=errors)
+        declared = [normalise_network(item, params["state"]) for item in items]
     except DeclarationError as exc:
         module.fail_json(msg=str(exc))
 
@@ -455,6 +467,9 @@ def main():
         )
     except DeclarationError as exc:
         module.fail_json(msg=str(exc))
+    steps, errors = plan_result
+    leaving = [step["name"] for step in steps if step["action"] in ("removed", "recreated")]
+    errors.extend(existing_overlap_errors(declared, current, leaving))
     report_and_apply(
         module,
         "network",
