@@ -25,6 +25,8 @@ import json
 import re
 import stat
 
+from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_logging import log_option_errors
+
 # JSON types used in the schema.
 STR, BOOL, INT, STR_LIST, STR_MAP, BOOL_MAP, OBJECT, OBJECT_LIST = (
     "string",
@@ -239,6 +241,7 @@ def validate_values(config):
     log_format = config.get("log-format")
     if isinstance(log_format, str) and log_format not in ("text", "json"):
         errors.append("daemon.json key 'log-format': %r is not text or json." % log_format)
+    errors += log_option_errors(config)
     _key_value_list(config, "labels", errors, "a KEY=VALUE label")
     _key_value_list(config, "exec-opts", errors, "an OPTION=VALUE exec option")
     _key_value_list(config, "storage-opts", errors, "an OPTION=VALUE storage option")
@@ -326,7 +329,7 @@ def validate_contradictions(config, allow_insecure_tcp=False, file_stat=None):
                 )
             elif key == "tlskey" and stat.S_IMODE(info.st_mode) & 0o007:
                 errors.append(
-                    "daemon.json key 'tlskey': %s is readable by every user (mode %04o); make it 0600 root."
+                    "daemon.json key 'tlskey': %s is readable by every user (mode %04o); make it 0400 root (the daemon role does)."
                     % (path, stat.S_IMODE(info.st_mode))
                 )
     return errors
