@@ -10,7 +10,10 @@ daemon_schema.py; this file only reads the host.
 
 from __future__ import annotations
 
+import contextlib
+import grp
 import os
+import pwd
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit
 
@@ -66,6 +69,41 @@ class Host:
         # "EnvironmentFiles=/etc/default/docker (ignore_errors=yes)", one line per file.
         env_files = [value.split(" (", 1)[0].strip() for value in props.get("EnvironmentFiles") or [] if value.strip()]
         return (unit.split_command(command) if command else None), env_files
+
+    @staticmethod
+    def user_exists(name):
+        """A user of this host, by name or numeric uid."""
+        try:
+            if name.isdigit():
+                pwd.getpwuid(int(name))
+            else:
+                pwd.getpwnam(name)
+            return True
+        except KeyError:
+            return False
+
+    @staticmethod
+    def group_exists(name):
+        try:
+            if name.isdigit():
+                grp.getgrgid(int(name))
+            else:
+                grp.getgrnam(name)
+            return True
+        except KeyError:
+            return False
+
+    @staticmethod
+    def has_subordinate_ids(kind, owner):
+        """Whether /etc/subuid (``kind`` subuid) or /etc/subgid holds a range for ``owner`` (name or id)."""
+        names = {owner}
+        with contextlib.suppress(KeyError):
+            names.add(str(pwd.getpwnam(owner).pw_uid) if kind == "subuid" else str(grp.getgrnam(owner).gr_gid))
+        return any(line.split(":", 1)[0].strip() in names for line in (read_text("/etc/%s" % kind) or "").splitlines())
+
+    @staticmethod
+    def path_exists(path):
+        return os.path.exists(path)
 
     def dockerd(self, tokens):
         """The dockerd the unit runs (read from its ExecStart), else the one on PATH."""

@@ -16,6 +16,11 @@ description:
     rejected; contradictions are rejected: a C(tcp://) host without C(tlsverify) (unless O(allow_insecure_tcp)),
     C(tlsverify) without C(tlscacert), TLS files that do not exist on the host, a TLS key readable by every user, and
     keys also given as flags on the docker unit's command line."
+  - "Before anything is written, what dockerd needs from the host: C(log-opts) the C(log-driver) takes (Docker's
+    logging driver documentation; a logging plugin's options are not checked), a C(userns-remap) user (and group)
+    that exists with /etc/subuid and /etc/subgid ranges (except C(default), which dockerd creates), and every
+    C(authorization-plugins) entry installed where Docker finds plugins (a socket in /run/docker/plugins, a spec in
+    /etc/docker/plugins or /usr/lib/docker/plugins; managed plugins C(vendor/name:tag) are the engine's to check)."
   - When the installed dockerd supports C(dockerd --validate) (engine 23.0 and later; detected, not assumed), the
     candidate file is validated by dockerd itself before it replaces the live one.
   - When the candidate sets C(hosts) and the docker unit passes C(-H) flags, a systemd drop-in runs the unit's own
@@ -202,6 +207,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host impor
     file_stat,
     read_text,
 )
+from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_prerequisites import prerequisite_errors
 
 
 def validate_with_dockerd(module, host, dockerd, text, directory):
@@ -292,6 +298,7 @@ def main():
         file_stat if params["check_tls_files"] else None,
     )
     errors += unit_errors
+    errors += prerequisite_errors(desired, host)
     if errors:
         module.fail_json(msg="daemon.json not changed: " + " ".join(errors), errors=errors)
 
