@@ -79,21 +79,21 @@ def _entry_errors(entry, at):
     if entry.get("gateway"):
         gateway = _address(entry["gateway"])
         if gateway is None:
-            errors.append("%s.gateway: %r is not an IP address." % (at, entry["gateway"]))
+            errors.append("%s: gateway %r is not an IP address." % (at, entry["gateway"]))
         elif gateway.version != subnet.version or gateway not in subnet:
-            errors.append("%s.gateway: %s is outside subnet %s; pick an address inside it." % (at, gateway, subnet))
+            errors.append("%s: gateway %s is outside subnet %s; pick an address inside it." % (at, gateway, subnet))
     if entry.get("ip_range"):
         ip_range = _network(entry["ip_range"])
         if ip_range is None:
-            errors.append("%s.ip_range: %r is not an IP network in CIDR form." % (at, entry["ip_range"]))
+            errors.append("%s: ip_range %r is not an IP network in CIDR form." % (at, entry["ip_range"]))
         elif ip_range.version != subnet.version or not ip_range.subnet_of(subnet):
-            errors.append("%s.ip_range: %s is outside subnet %s; give a range inside it." % (at, ip_range, subnet))
+            errors.append("%s: ip_range %s is outside subnet %s; give a range inside it." % (at, ip_range, subnet))
     for host, value in (entry.get("aux_addresses") or {}).items():
         address = _address(value)
         if address is None:
-            errors.append("%s.aux_addresses.%s: %r is not an IP address." % (at, host, value))
+            errors.append("%s: aux address %s=%r is not an IP address." % (at, host, value))
         elif address.version != subnet.version or address not in subnet:
-            errors.append("%s.aux_addresses.%s: %s is outside subnet %s." % (at, host, address, subnet))
+            errors.append("%s: aux address %s=%s is outside subnet %s." % (at, host, address, subnet))
     return errors, subnet
 
 

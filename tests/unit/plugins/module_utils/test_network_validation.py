@@ -34,15 +34,15 @@ def test_a_good_set_has_no_errors():
         ),
         (
             [{"name": "a", "ipam_config": [{"subnet": "10.0.0.0/24", "gateway": "10.0.1.1"}]}],
-            ["networks[0].ipam_config[0].gateway", "outside subnet 10.0.0.0/24"],
+            ["networks[0].ipam_config[0]: gateway 10.0.1.1 is outside subnet 10.0.0.0/24"],
         ),
         (
             [{"name": "a", "ipam_config": [{"subnet": "10.0.0.0/24", "ip_range": "10.0.0.0/23"}]}],
-            ["networks[0].ipam_config[0].ip_range", "outside subnet"],
+            ["networks[0].ipam_config[0]: ip_range 10.0.0.0/23 is outside subnet"],
         ),
         (
             [{"name": "a", "ipam_config": [{"subnet": "10.0.0.0/24", "aux_addresses": {"router": "10.9.0.1"}}]}],
-            ["networks[0].ipam_config[0].aux_addresses.router", "outside subnet"],
+            ["networks[0].ipam_config[0]: aux address router=10.9.0.1 is outside subnet"],
         ),
         (
             [{"name": "a", "ipam_config": [{"gateway": "10.0.0.1"}]}],
@@ -76,7 +76,7 @@ def test_the_single_form_names_the_top_level_options():
     (error,) = declaration_errors(
         [{"name": "a", "ipam_config": [{"subnet": "10.0.0.0/24", "gateway": "1.1.1.1"}]}], option="network"
     )
-    assert error.startswith("network 'a': ipam_config[0].gateway")
+    assert error.startswith("network 'a': ipam_config[0]: gateway 1.1.1.1 is outside subnet")
 
 
 def test_a_subnet_overlapping_an_undeclared_engine_network_is_refused_whatever_its_scope():
