@@ -54,6 +54,13 @@ options:
     description: Keep a timestamped copy of the previous file next to it (returned as RV(backup_file)).
     type: bool
     default: true
+  backups_to_keep:
+    description:
+      - How many timestamped copies (C(daemon.json.PID.DATE@TIME~)) of O(path), and of the host-flags drop-in, to keep.
+        Older ones are removed when this run writes a new copy, so they do not pile up in /etc/docker.
+      - At least 1 - the newest copy is what a rollback restores.
+    type: int
+    default: 3
   allow_insecure_tcp:
     description:
       - Accept C(tcp://) hosts without C(tlsverify). That is unauthenticated root access for anyone who reaches the
@@ -170,6 +177,11 @@ dropin_changed:
   description: The drop-in was written or removed.
   returned: always
   type: bool
+removed_backups:
+  description: Older backup copies this run removed to keep O(backups_to_keep).
+  returned: always
+  type: list
+  elements: str
 dropin_backup:
   description: Copy of the previous drop-in, when one was replaced or removed.
   returned: always
@@ -201,6 +213,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_schema as schema
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit
+from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_backups import backups_to_remove
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import (
     Host,
     check_unit,
@@ -243,6 +256,20 @@ def write_atomic(module, path, text):
     os.chown(path, 0, 0)
 
 
+def prune_backups(path, keep):
+    """Remove the copies of ``path`` beyond the newest ``keep``; returns the removed paths."""
+    directory, base = os.path.split(path)
+    try:
+        entries = [(name, os.stat(os.path.join(directory, name)).st_mtime) for name in os.listdir(directory)]
+    except OSError:
+        return []
+    removed = []
+    for name in backups_to_remove(base, entries, keep):
+        os.unlink(os.path.join(directory, name))
+        removed.append(os.path.join(directory, name))
+    return removed
+
+
 def apply_dropin(module, host, path, wanted, current):
     """Write or remove the drop-in; returns the backup path (or None)."""
     backup = module.backup_local(path) if current is not None else None
@@ -264,6 +291,7 @@ def main():
             mode=dict(type="str", choices=["merge", "replace"], default="merge"),
             path=dict(type="path", default="/etc/docker/daemon.json"),
             backup=dict(type="bool", default=True),
+            backups_to_keep=dict(type="int", default=3),
             allow_insecure_tcp=dict(type="bool", default=False),
             dockerd_validation=dict(type="str", choices=["auto", "required", "never"], default="auto"),
             service=dict(type="str", default="docker.service"),
@@ -277,6 +305,11 @@ def main():
     service = params["service"] if params["service"].endswith(".service") else params["service"] + ".service"
     dropin_path = os.path.join("/etc/systemd/system", service + ".d", unit.DROPIN_NAME)
     host = Host(module)
+    if params["backups_to_keep"] < 1:
+        module.fail_json(
+            msg="backups_to_keep must be at least 1 (daemon role: daemon_backups_to_keep), got %d: the newest copy is "
+            "what a rollback restores." % params["backups_to_keep"]
+        )
 
     # 1. Current state.
     current_text = read_text(path)
@@ -319,6 +352,7 @@ def main():
         dropin_path=dropin_path,
         dropin_changed=dropin_changed,
         dropin_backup=None,
+        removed_backups=[],
         dropin_previous_exists=dropin_current is not None,
         engine_version=engine_text,
         validated_by_dockerd=False,
@@ -366,6 +400,10 @@ def main():
             result["changed"] = module.set_owner_if_different(path, "root", result["changed"])
         if dropin_changed:
             result["dropin_backup"] = apply_dropin(module, host, dropin_path, dropin_wanted, dropin_current)
+        if result["backup_file"]:
+            result["removed_backups"] += prune_backups(path, params["backups_to_keep"])
+        if result["dropin_backup"]:
+            result["removed_backups"] += prune_backups(dropin_path, params["backups_to_keep"])
     module.exit_json(**result)
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -78,3 +79,22 @@ def test_it_takes_no_engine_connection_options(run_module, host):
     # Not in the action group dockfleet.docker.docker: it writes a file, it does not call the engine API.
     ended = run_module(daemon_config.main, {"settings": {}, "path": str(host), "docker_host": "unix:///x.sock"})
     assert ended.failed and "docker_host" in ended.result["msg"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="daemon_config writes daemon.json owned by root")
+def test_a_write_keeps_only_the_newest_backups(run_module, host):
+    host.write_text(json.dumps({"debug": True}))
+    old = ["daemon.json.%d.2026-01-0%d@10:00:00~" % (100 + day, day) for day in range(1, 5)]
+    for name in old:
+        (host.parent / name).write_text("{}")
+    ended = run_module(daemon_config.main, {"settings": {"debug": False}, "path": str(host), "backups_to_keep": 2})
+    assert not ended.failed and ended.result["backup_file"]
+    left = sorted(p.name for p in host.parent.iterdir() if p.name.endswith("~"))
+    assert left == sorted([os.path.basename(ended.result["backup_file"]), old[-1]])
+    assert sorted(os.path.basename(p) for p in ended.result["removed_backups"]) == sorted(old[:3])
+
+
+def test_backups_to_keep_below_one_is_refused_naming_the_role_variable(run_module, host):
+    ended = run_module(daemon_config.main, {"settings": {"debug": True}, "path": str(host), "backups_to_keep": 0})
+    assert ended.failed and "daemon_backups_to_keep" in ended.result["msg"]
+    assert not host.exists()
