@@ -97,16 +97,30 @@ def _entry_errors(entry, at):
     return errors, subnet
 
 
-def declaration_errors(items, default_state="present", option="networks"):
+def declaration_errors(items, default_state="present", option="networks", also_declared=()):
     """Every error of the declared set, before the engine is asked anything.
 
     ``items``: the module's network suboptions, in order. ``option``: ``networks`` for the list form (messages
     then say ``networks[1]...``), anything else for the single network of the top-level options.
     Checks names, each subnet with its gateway, ip_range and aux addresses, and that no two declared subnets
     overlap (in one network or across networks).
+    ``also_declared``: networks of the same declaration that another call manages (the overlays, when this call
+    declares the local networks); their subnets count for the overlap check, nothing else of them is checked here.
     """
     errors = []
     subnets = []  # (subnet, where) of every present network
+    for index, item in enumerate(also_declared or []):
+        if (item.get("state") or "present") == "absent":
+            continue
+        for number, entry in enumerate(item.get("ipam_config") or []):
+            subnet = _network(entry.get("subnet")) if entry.get("subnet") else None
+            if subnet is not None:
+                subnets.append(
+                    (
+                        subnet,
+                        "also_declared[%d].ipam_config[%d].subnet of network %r" % (index, number, item.get("name")),
+                    )
+                )
     for index, item in enumerate(items):
         name = item.get("name")
         at = _where(option, index, name)

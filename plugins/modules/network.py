@@ -208,6 +208,14 @@ options:
     type: str
     choices: [all, local, swarm]
     default: all
+  also_declared:
+    description:
+      - Networks of the same declaration that another call of this module manages, as they are declared there (for
+        example the overlays, when this call declares the local networks on every host). Their subnets are checked
+        against this call's networks for overlaps, before any change; nothing else is done with them.
+    type: list
+    elements: dict
+    default: []
 notes:
   - The options that community.docker.docker_network also has take its names as aliases (O(ipam_driver_options),
     O(ipam_config[].iprange)). Unlike it, this module declares a whole set of networks, compares only what is
@@ -422,6 +430,7 @@ def main():
         NETWORK_OPTIONS,
         force=dict(type="bool", default=False),
         exclusive_scope=dict(type="str", choices=["all", "local", "swarm"], default="all"),
+        also_declared=dict(type="list", elements="dict", default=[]),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -433,7 +442,12 @@ def main():
     try:
         items = declared_items(params, "network", NETWORK_OPTIONS)
         # The whole set first, every error at once: nothing is created when any network is wrong.
-        errors = declaration_errors(items, params["state"], "networks" if params["networks"] is not None else "network")
+        errors = declaration_errors(
+            items,
+            params["state"],
+            "networks" if params["networks"] is not None else "network",
+            params["also_declared"],
+        )
         if errors:
             module.fail_json(msg="Nothing was changed. " + " ".join(errors), errors=errors)
         declared = [normalise_network(item, params["state"]) for item in items]
@@ -469,6 +483,7 @@ def main():
         module.fail_json(msg=str(exc))
     steps, errors = plan_result
     leaving = [step["name"] for step in steps if step["action"] in ("removed", "recreated")]
+    leaving += [item.get("name") for item in params["also_declared"]]  # their declared subnets were compared
     errors.extend(existing_overlap_errors(declared, current, leaving))
     report_and_apply(
         module,

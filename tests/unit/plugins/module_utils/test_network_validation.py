@@ -94,3 +94,14 @@ def test_networks_this_run_removes_do_not_count():
     current = {"leftover": {"Name": "leftover", "IPAM": {"Config": [{"Subnet": "10.7.0.0/16"}]}}}
     assert existing_overlap_errors(declared, current, leaving=["leftover"]) == []
     assert len(existing_overlap_errors(declared, current)) == 1
+
+
+def test_networks_another_call_declares_count_for_overlaps():
+    overlays = [{"name": "mesh", "driver": "overlay", "ipam_config": [{"subnet": "10.60.0.0/16"}]}]
+    (error,) = declaration_errors(
+        [{"name": "lan", "ipam_config": [{"subnet": "10.60.3.0/24"}]}], also_declared=overlays
+    )
+    assert "networks[0].ipam_config[0].subnet 10.60.3.0/24 overlaps also_declared[0].ipam_config[0].subnet" in error
+    assert (
+        declaration_errors([{"name": "lan", "ipam_config": [{"subnet": "10.61.0.0/24"}]}], also_declared=overlays) == []
+    )

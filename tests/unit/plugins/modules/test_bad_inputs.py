@@ -178,6 +178,13 @@ NETWORK_CASES = [
         ["network 'edge': ipam_config[0].subnet 10.80.5.0/24 overlaps the existing local network 'team-b'"],
     ),
     (
+        {
+            "networks": [{"name": "lan", "ipam_config": [{"subnet": "10.60.3.0/24"}]}],
+            "also_declared": [{"name": "mesh", "driver": "overlay", "ipam_config": [{"subnet": "10.60.0.0/16"}]}],
+        },
+        ["networks[0].ipam_config[0].subnet 10.60.3.0/24 overlaps also_declared[0].ipam_config[0].subnet"],
+    ),
+    (
         {"name": "shadow", "ipam_config": [{"subnet": "172.17.0.0/24"}]},
         ["overlaps the existing local network 'bridge'"],
     ),
