@@ -484,11 +484,11 @@ def main():
     steps, errors = plan_result
     leaving = [step["name"] for step in steps if step["action"] in ("removed", "recreated")]
     leaving += [item.get("name") for item in params["also_declared"]]  # their declared subnets were compared
-    errors.extend(existing_overlap_errors(declared, current, leaving))
+    errors = errors + existing_overlap_errors(declared, current, leaving)
     report_and_apply(
         module,
         "network",
-        plan_result,
+        (steps, errors),
         declared,
         current,
         describe_network,
