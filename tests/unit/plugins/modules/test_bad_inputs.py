@@ -350,6 +350,23 @@ ROLE_CASES = [
         },
         ["engine_repository_key_url (http://mirror.invalid/gpg: Connection refused)", "engine_repository_url"],
     ),
+    (
+        "engine",
+        "install.yml",
+        "Stop when packages must change but the repository is unreachable",
+        {
+            "engine_package_offline": {"failed": False, "changes": [{"package": "docker-ce"}]},
+            "engine_apt_refresh": {"failed": True, "msg": "Failed to update apt cache"},
+            "engine_version": "26.1",
+            "engine_repository_url": "http://mirror.invalid/linux/debian",
+            "engine_repository_key_url": "http://mirror.invalid/linux/debian/gpg",
+        },
+        [
+            "localhost needs docker-ce changed for engine_version 26.1",
+            "engine_repository_url http://mirror.invalid/linux/debian",
+            "engine_repository_key_url http://mirror.invalid/linux/debian/gpg",
+        ],
+    ),
 ]
 
 
