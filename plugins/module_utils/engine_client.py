@@ -11,13 +11,24 @@ The connection options carry community.docker's names, aliases, environment vari
 and meanings (see the dockfleet.docker.engine doc fragment), so a task written for
 community.docker's modules, or ``module_defaults`` for its action group, reaches the
 same engine here.
+
+Before the SDK is installed (``engine_package`` installs the engine and then python3-docker),
+``read_socket`` asks the local engine's Unix socket with the standard library only.
+
+"The daemon is down" has one meaning everywhere: nothing answers where the engine should be
+(no socket, connection refused or reset, no answer in time). An engine that answers with an
+error, or TLS settings that are refused, is not "down": that is an ``EngineError`` with
+``down`` false, and the message says what to fix.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import http.client as http_client
+import json
 import os
+import socket
 import traceback
 
 from ansible.module_utils.basic import env_fallback
@@ -62,7 +73,101 @@ CERT_PATH_FILES = dict(ca_path="ca.pem", client_cert="cert.pem", client_key="key
 
 
 class EngineError(Exception):
-    """An engine call failed; the message is meant for the user as it is."""
+    """An engine call failed; the message is meant for the user as it is.
+
+    ``down`` is true when nothing answered where the engine should be (see ``daemon_down``).
+    """
+
+    def __init__(self, message, down=False):
+        super().__init__(message)
+        self.down = down
+
+
+def daemon_down(exc):
+    """The one rule for "the daemon is down": nothing answered.
+
+    True for an ``EngineError`` raised with ``down``, and for connection-level failures (no
+    socket, refused, reset, timed out); false when the engine answered with an HTTP error
+    (the SDK's ``APIError``) or the TLS settings were refused before connecting.
+    """
+    if isinstance(exc, EngineError):
+        return exc.down
+    if HAS_DOCKER_SDK and isinstance(exc, (docker_errors.APIError, docker_errors.TLSParameterError)):
+        return False
+    if isinstance(exc, (http_client.HTTPException, ValueError)):
+        return False  # something answered, but not as an engine does
+    return isinstance(exc, OSError) or (HAS_DOCKER_SDK and isinstance(exc, docker_errors.DockerException))
+
+
+def unix_socket(docker_host):
+    """The socket path of a ``unix://`` docker_host, else None."""
+    docker_host = docker_host or DEFAULT_DOCKER_HOST
+    return docker_host[len("unix://") :] if docker_host.startswith("unix://") else None
+
+
+class _UnixHTTPConnection(http_client.HTTPConnection):
+    def __init__(self, path, timeout):
+        http_client.HTTPConnection.__init__(self, "localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self._path)
+
+
+def read_socket(path, endpoint, timeout=5):
+    """GET ``endpoint`` (e.g. "/version") from the engine's Unix socket, without the SDK.
+
+    Returns the decoded JSON; raises ``EngineError`` (``down`` per ``daemon_down``).
+    """
+    if not os.path.exists(path):
+        raise EngineError(_no_socket_message("unix://" + path, path), down=True)
+    conn = _UnixHTTPConnection(path, timeout)
+    try:
+        conn.request("GET", endpoint)
+        response = conn.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        if response.status != 200:
+            raise EngineError(
+                "The Docker engine at %s answered GET %s with HTTP %s: %s"
+                % (path, endpoint, response.status, body.strip()[:200])
+            )
+        return json.loads(body)
+    except EngineError:
+        raise
+    except (OSError, ValueError, http_client.HTTPException) as exc:
+        raise EngineError(
+            "The Docker engine at %s did not answer GET %s: %s" % (path, endpoint, exc), down=daemon_down(exc)
+        ) from exc
+    finally:
+        conn.close()
+
+
+def server_version(path, timeout=5):
+    """The engine's version from GET /version on its socket, or None when it does not answer."""
+    try:
+        return read_socket(path, "/version", timeout).get("Version")
+    except (EngineError, AttributeError):
+        return None
+
+
+def client_version(module):
+    """The docker CLI's version (``docker --version``), or None without a working CLI."""
+    docker_cli = module.get_bin_path("docker")
+    if not docker_cli:
+        return None
+    rc, out, _err = module.run_command([docker_cli, "--version"])
+    # "Docker version 26.1.5+dfsg1, build a72d7cd"
+    words = out.replace(",", " ").split()
+    return words[2] if rc == 0 and len(words) > 2 else None
+
+
+def _no_socket_message(where, path):
+    return (
+        "Cannot reach the Docker engine at %s: there is no socket at %s on this host. Is docker installed and "
+        "running (systemctl status docker), and is docker_host right?" % (where, path)
+    )
 
 
 def _names(spec):
@@ -153,11 +258,9 @@ def open_client(params, environ=None, timeout_name="timeout"):
     """A ``docker.APIClient`` that has answered a ping; every failure is an ``EngineError``."""
     kwargs, _files = connection_settings(params, environ, timeout_name)
     where = kwargs["base_url"]
-    if where.startswith("unix://") and not os.path.exists(where[len("unix://") :]):
-        raise EngineError(
-            "Cannot reach the Docker engine at %s: there is no socket at %s on this host. Is docker installed and "
-            "running (systemctl status docker), and is docker_host right?" % (where, where[len("unix://") :])
-        )
+    path = unix_socket(where)
+    if path and not os.path.exists(path):
+        raise EngineError(_no_socket_message(where, path), down=True)
     try:
         if kwargs["tls"]:
             kwargs["tls"] = docker.tls.TLSConfig(**kwargs["tls"])
@@ -171,7 +274,8 @@ def open_client(params, environ=None, timeout_name="timeout"):
     except Exception as exc:  # the SDK raises several unrelated types here (DockerException, requests, OSError)
         raise EngineError(
             "Cannot reach the Docker engine at %s: %s. Is docker running (systemctl status docker), and are "
-            "docker_host and the TLS options right?" % (where, getattr(exc, "explanation", None) or exc)
+            "docker_host and the TLS options right?" % (where, getattr(exc, "explanation", None) or exc),
+            down=daemon_down(exc),
         ) from exc
     return client
 

@@ -6,13 +6,15 @@ stop and start it, unlock it and wait until this node is Ready again."""
 
 from __future__ import annotations
 
-import time
+import contextlib
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import connect
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (
     MetadataError,
     summarize_state,
 )
+from ansible_collections.dockfleet.docker.plugins.module_utils.systemd import DockerService, SystemdError
+from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
 
 
 class Engine:
@@ -21,43 +23,42 @@ class Engine:
     def __init__(self, module):
         self.module = module
         self.client = connect(module)
-
-    def systemctl(self, *args):
-        rc, out, err = self.module.run_command(["systemctl", *args])
-        return rc, (out + err).strip()
+        self.service = DockerService(module)
 
     def stop(self):
-        # The socket unit would start the engine again on the first API call.
-        units = ["docker.service"]
-        if self.systemctl("show", "-p", "LoadState", "--value", "docker.socket")[1] == "loaded":
-            units.insert(0, "docker.socket")
-        rc, out = self.systemctl("stop", *units)
-        if rc != 0:
-            raise MetadataError("Could not stop the engine (systemctl stop %s): %s" % (" ".join(units), out))
+        try:
+            self.service.stop()
+        except SystemdError as exc:
+            raise MetadataError("Could not stop the engine: %s" % exc) from exc
 
     def start(self, timeout):
-        # Several stops and starts in a minute hit systemd's start limit; this start is deliberate.
-        self.systemctl("reset-failed", "docker.service", "docker.socket")
-        rc, out = self.systemctl("start", "docker.service")
-        if rc != 0:
-            raise MetadataError("systemctl start docker failed: %s" % out)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        try:
+            self.service.start()
+        except SystemdError as exc:
+            raise MetadataError(str(exc)) from exc
+
+        def answers():
             try:
-                self.client.ping()
-                return
+                return self.client.ping()
             except Exception:
-                time.sleep(1)
-        raise MetadataError("The engine did not answer within %ss after systemctl start docker (%s)." % (timeout, out))
+                return False
+
+        try:
+            wait_until(answers, timeout, "the engine to answer after systemctl start docker")
+        except WaitTimeout as exc:
+            raise MetadataError("The engine did not answer within %ss after systemctl start docker." % timeout) from exc
 
     def swarm(self):
         return self.client.info().get("Swarm") or {}
 
     def settle(self, timeout):
         """Wait until the engine has loaded its swarm state (it reports 'inactive' or 'pending' until then)."""
-        deadline = time.time() + min(timeout, 30)
-        while self.swarm().get("LocalNodeState") not in ("locked", "active", "error") and time.time() < deadline:
-            time.sleep(1)
+        with contextlib.suppress(WaitTimeout):  # the caller reads the state it has
+            wait_until(
+                lambda: self.swarm().get("LocalNodeState") in ("locked", "active", "error"),
+                min(timeout, 30),
+                "the engine to load its swarm state",
+            )
 
     def unlock(self, unlock_key):
         """Unlock the engine when autolock locked it; return its swarm state."""
@@ -76,15 +77,21 @@ class Engine:
 
     def set_autolock(self, enabled, timeout):
         """Turn autolock on or off once this manager leads (the restored raft data may need a moment)."""
-        deadline = time.time() + timeout
-        while True:
+        errors = []
+
+        def inspected():
             try:
-                swarm = self.client.inspect_swarm()
-                break
+                return self.client.inspect_swarm()
             except Exception as exc:
-                if time.time() > deadline:
-                    raise MetadataError("The restored swarm has no leader to change autolock with: %s" % exc) from exc
-                time.sleep(2)
+                errors.append(exc)
+                return None
+
+        try:
+            swarm = wait_until(inspected, timeout, "a leader of the restored swarm", interval=2)
+        except WaitTimeout as exc:
+            raise MetadataError(
+                "The restored swarm has no leader to change autolock with: %s" % (errors[-1] if errors else exc)
+            ) from exc
         spec = swarm["Spec"]
         spec.setdefault("EncryptionConfig", {})["AutoLockManagers"] = enabled
         self.client.update_swarm(version=swarm["Version"]["Index"], swarm_spec=spec)
@@ -92,21 +99,26 @@ class Engine:
     def bring_back(self, unlock_key, timeout):
         """Start the engine, unlock it when autolock locked it, and wait for this node to be Ready."""
         self.start(timeout)
-        deadline = time.time() + timeout
-        while True:
+        seen = {}
+
+        def ready():
             info = self.unlock(unlock_key)
+            seen["info"] = info
             if info.get("LocalNodeState") == "active" and info.get("NodeID"):
                 try:
                     if (self.client.inspect_node(info["NodeID"]).get("Status") or {}).get("State") == "ready":
                         return info
                 except Exception:
                     pass  # no leader elected yet
-            if time.time() > deadline:
-                raise MetadataError(
-                    "This node's swarm state is '%s', not Ready, %ss after the engine started."
-                    % (info.get("LocalNodeState"), timeout)
-                )
-            time.sleep(2)
+            return None
+
+        try:
+            return wait_until(ready, timeout, "this node to be Ready in the swarm", interval=2)
+        except WaitTimeout as exc:
+            raise MetadataError(
+                "This node's swarm state is '%s', not Ready, %ss after the engine started."
+                % (seen.get("info", {}).get("LocalNodeState"), timeout)
+            ) from exc
 
     def state(self):
         c = self.client

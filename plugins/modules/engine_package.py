@@ -162,112 +162,61 @@ pinned:
   type: bool
 """
 
-import http.client as http_client
-import json
+import contextlib
 import os
-import socket
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import engine_packages, versions
 from ansible_collections.dockfleet.docker.plugins.module_utils.apt import Apt, AptError, AptLockTimeout
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import client_version, server_version
+from ansible_collections.dockfleet.docker.plugins.module_utils.systemd import DockerService, SystemdError
+from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
 
 
-class _UnixHTTPConnection(http_client.HTTPConnection):
-    def __init__(self, path, timeout):
-        http_client.HTTPConnection.__init__(self, "localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self._path)
+def engine_versions(module):
+    """The docker CLI's and the engine's versions (None where not installed or not answering)."""
+    return {"client": client_version(module), "server": server_version(module.params["docker_socket"])}
 
 
-def server_version(path, timeout=5):
-    """The engine's version from GET /version on its socket, or None when it does not answer."""
-    if not os.path.exists(path):
-        return None
-    conn = _UnixHTTPConnection(path, timeout)
+def wait_for_engine(module, service, engine_version, timeout):
+    """Start docker if needed and wait until the API answers with ``engine_version``'s release.
+
+    Returns None when it does, else why not.
+    """
+    socket_path = module.params["docker_socket"]
+    wanted = versions.release(engine_version)
     try:
-        conn.request("GET", "/version")
-        response = conn.getresponse()
-        if response.status != 200:
+        service.start()
+    except SystemdError as exc:
+        return str(exc)
+    restarted = []
+
+    def answers_as_wanted():
+        running = server_version(socket_path)
+        if running and versions.release(running) == wanted:
+            return "answers"
+        if running and not restarted:
+            # The package scripts left the old daemon running: replace it.
+            restarted.append(running)
+            with contextlib.suppress(SystemdError):  # the wait says what systemd made of it
+                service.start(restart=True)
+        elif not running and service.failed():
+            return "systemd gave up"
+        return None
+
+    what = "the engine to answer as %s" % versions.release_text(engine_version)
+    try:
+        if wait_until(answers_as_wanted, timeout, what) == "answers":
             return None
-        return json.loads(response.read().decode("utf-8")).get("Version")
-    except (OSError, ValueError, http_client.HTTPException):
-        return None
-    finally:
-        conn.close()
-
-
-def client_version(module):
-    docker = module.get_bin_path("docker")
-    if not docker:
-        return None
-    rc, out, _err = module.run_command([docker, "--version"])
-    # "Docker version 26.1.5+dfsg1, build a72d7cd"
-    words = out.replace(",", " ").split()
-    return words[2] if rc == 0 and len(words) > 2 else None
-
-
-class Engine:
-    """docker.service as the module drives it."""
-
-    def __init__(self, module):
-        self.module = module
-        self.systemctl = module.get_bin_path("systemctl", required=True)
-        self.socket_path = module.params["docker_socket"]
-
-    def versions(self):
-        return {"client": client_version(self.module), "server": server_version(self.socket_path)}
-
-    def stop(self):
-        self.module.run_command([self.systemctl, "stop", "docker.socket", "docker.service"], check_rc=True)
-
-    def start(self, restart=False):
-        # A crash loop leaves the unit at its start limit; clear that so a start is really tried.
-        self.module.run_command([self.systemctl, "reset-failed", "docker.service", "docker.socket"])
-        rc, _out, err = self.module.run_command([self.systemctl, "restart" if restart else "start", "docker.service"])
-        return rc == 0, err.strip()
-
-    def failed(self):
-        """True once systemd gave up on docker.service (crash loop hit its start limit)."""
-        _rc, out, _err = self.module.run_command([self.systemctl, "is-failed", "docker.service"])
-        return out.strip() == "failed"
-
-    def wait(self, engine_version, timeout):
-        """Start docker if needed and wait until the API answers with ``engine_version``'s release.
-
-        Returns None when it does, else why not.
-        """
-        wanted = versions.release(engine_version)
-        ok, err = self.start()
-        if not ok:
-            return "`systemctl start docker.service` failed: %s" % err
-        deadline = time.monotonic() + timeout
-        restarted = False
-        while time.monotonic() < deadline:
-            running = server_version(self.socket_path)
-            if running and versions.release(running) == wanted:
-                return None
-            if running and not restarted:
-                # The package scripts left the old daemon running: replace it.
-                restarted = True
-                self.start(restart=True)
-            elif not running and self.failed():
-                break
-            time.sleep(1)
-        _rc, status, err = self.module.run_command(
-            [self.systemctl, "status", "--no-pager", "--lines=8", "docker.service"]
-        )
-        return "the engine did not answer as %s within %ds (now: %s). systemctl status docker:\n%s" % (
-            versions.release_text(engine_version),
-            timeout,
-            server_version(self.socket_path) or "not answering",
-            status.strip(),
-        )
+    except WaitTimeout:
+        pass
+    return "the engine did not answer as %s within %ds (now: %s). systemctl status docker:\n%s" % (
+        versions.release_text(engine_version),
+        timeout,
+        server_version(socket_path) or "not answering",
+        service.status(),
+    )
 
 
 def check_platform(module):
@@ -292,7 +241,7 @@ def read_file(path):
         return None
 
 
-def install(module, apt, engine, plan, before_packages, holds_before):
+def install(module, apt, service, plan, before_packages, holds_before):
     """Install the plan; on failure put the previous versions back and fail. Returns nothing."""
     specs = plan.specs()
     downgrade = bool(plan.downgrades)
@@ -303,17 +252,19 @@ def install(module, apt, engine, plan, before_packages, holds_before):
     problem = None
     try:
         if downgrade:
-            engine.stop()
+            service.stop()
         apt.install(specs, allow_downgrades=downgrade)
+    except SystemdError as exc:
+        module.fail_json(msg="Could not stop docker before the downgrade, no package was changed: %s" % exc)
     except AptLockTimeout as exc:
         # apt never ran: the old packages are untouched; only a stopped engine needs starting again.
         if downgrade:
-            engine.wait(before_packages[plan.engine], module.params["start_timeout"])
+            wait_for_engine(module, service, before_packages[plan.engine], module.params["start_timeout"])
         module.fail_json(msg=str(exc))
     except AptError as exc:
         problem = str(exc)
     if problem is None:
-        problem = engine.wait(plan.engine_version, module.params["start_timeout"])
+        problem = wait_for_engine(module, service, plan.engine_version, module.params["start_timeout"])
     if problem is None:
         return
     rollback = ["%s=%s" % (name, before_packages[name]) for name, before, after in plan.changes if before]
@@ -325,7 +276,7 @@ def install(module, apt, engine, plan, before_packages, holds_before):
         apt.install(rollback, allow_downgrades=True)
         # Installing clears holds; the old pin file never changed, put the old holds back with it.
         apt.hold(holds_before)
-        again = engine.wait(before_packages[plan.engine], module.params["start_timeout"])
+        again = wait_for_engine(module, service, before_packages[plan.engine], module.params["start_timeout"])
     except AptError as exc:
         again = str(exc)
     if again:
@@ -378,7 +329,7 @@ def main():
     params = module.params
     check_platform(module)
     apt = Apt(module, params["lock_timeout"])
-    engine = Engine(module)
+    service = DockerService(module)
     try:
         if params["update_cache"] and not module.check_mode:
             apt.update()
@@ -412,7 +363,7 @@ def main():
     pin_changed = pref_now != pref_wanted or holds_now != holds_wanted
     changed = bool(plan.changes) or pin_changed
 
-    version_before = engine.versions()
+    version_before = engine_versions(module)
     result = dict(
         changed=changed,
         version_before=version_before,
@@ -437,13 +388,13 @@ def main():
     try:
         if plan.changes:
             result["restarted"] = True
-            install(module, apt, engine, plan, before_packages, holds_now)
+            install(module, apt, service, plan, before_packages, holds_now)
             # Installing a held package clears its hold: read the holds again.
             holds_now = apt.installed(managed)[1] & managed
         apply_pin(module, apt, pref_now, pref_wanted, holds_now, holds_wanted)
     except AptError as exc:
         module.fail_json(msg=str(exc), **result)
-    result["version_after"] = engine.versions()
+    result["version_after"] = engine_versions(module)
     module.exit_json(**result)
 
 

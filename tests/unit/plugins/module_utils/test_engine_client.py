@@ -6,6 +6,11 @@ fallbacks), the TLS settings they make, and every way connecting fails with a cl
 
 from __future__ import annotations
 
+import http.server
+import socket
+import socketserver
+import threading
+
 import docker
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -316,3 +321,157 @@ def test_connect_uses_the_modules_timeout_option(monkeypatch):
     spec = engine_argument_spec(timeout=dict(type="int", default=300))
     engine_client.connect(FakeModule({"docker_host": "tcp://h:2375", "timeout": 300, "api_timeout": 8}, spec))
     assert made["timeout"] == 8
+
+
+# "The daemon is down": one rule, for the SDK client and for the socket reader.
+
+
+def test_no_socket_means_the_daemon_is_down(tmp_path):
+    with pytest.raises(EngineError) as error:
+        open_client({"docker_host": "unix://%s" % (tmp_path / "docker.sock")}, {})
+    assert error.value.down
+
+
+def test_a_refused_connection_means_the_daemon_is_down(monkeypatch):
+    class Client:
+        def __init__(self, **kwargs):
+            pass
+
+        def ping(self):
+            raise docker.errors.DockerException("Error while fetching server API version: Connection refused")
+
+    monkeypatch.setattr(docker, "APIClient", Client)
+    with pytest.raises(EngineError) as error:
+        open_client({"docker_host": "tcp://h:2375"}, {})
+    assert error.value.down
+
+
+@pytest.mark.parametrize(
+    "exc,down",
+    [
+        (ConnectionRefusedError("refused"), True),
+        (FileNotFoundError("no socket"), True),
+        (TimeoutError("timed out"), True),
+        (docker.errors.DockerException("Error while fetching server API version"), True),
+        (docker.errors.APIError("500 Server Error"), False),
+        (docker.errors.TLSParameterError("no key"), False),
+        (ValueError("not JSON"), False),
+        (EngineError("refused", down=False), False),
+        (EngineError("no socket", down=True), True),
+    ],
+)
+def test_daemon_down(exc, down):
+    assert engine_client.daemon_down(exc) is down
+
+
+def test_a_tls_refusal_is_not_the_daemon_down(monkeypatch, pki):
+    def refuse(**kwargs):
+        raise docker.errors.TLSParameterError("Path to a certificate and key files must be provided")
+
+    monkeypatch.setattr(docker.tls, "TLSConfig", refuse)
+    with pytest.raises(EngineError) as error:
+        open_client({"docker_host": "tcp://h:2376", "ca_path": str(pki / "ca.pem")}, {})
+    assert not error.value.down
+
+
+@pytest.mark.parametrize(
+    "docker_host,path",
+    [("unix:///run/docker.sock", "/run/docker.sock"), ("tcp://h:2376", None), (None, "/var/run/docker.sock")],
+)
+def test_unix_socket(docker_host, path):
+    assert engine_client.unix_socket(docker_host) == path
+
+
+# The socket reader engine_package uses before the SDK is installed.
+
+
+class _UnixHTTPServer(socketserver.UnixStreamServer):
+    def get_request(self):
+        request, _address = super().get_request()
+        return request, ("local", 0)
+
+
+@pytest.fixture
+def serve(tmp_path):
+    servers = []
+
+    def start(status, body):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args):
+                pass
+
+        path = str(tmp_path / "docker.sock")
+        server = _UnixHTTPServer(path, Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return path
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_server_version_reads_the_engine_api(serve):
+    assert (
+        engine_client.server_version(serve(200, '{"Version": "26.1.5+dfsg1", "ApiVersion": "1.45"}')) == "26.1.5+dfsg1"
+    )
+
+
+def test_server_version_is_none_when_the_engine_errors(serve):
+    assert engine_client.server_version(serve(500, '{"message": "boom"}')) is None
+
+
+def test_server_version_is_none_without_a_socket(tmp_path):
+    assert engine_client.server_version(str(tmp_path / "docker.sock")) is None
+
+
+def test_read_socket_says_the_daemon_is_down_without_a_socket(tmp_path):
+    with pytest.raises(EngineError, match="there is no socket at") as error:
+        engine_client.read_socket(str(tmp_path / "docker.sock"), "/version")
+    assert error.value.down
+
+
+def test_read_socket_says_the_daemon_is_down_when_nothing_listens(tmp_path):
+    path = tmp_path / "docker.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.close()  # the file stays, nobody listens: connection refused
+    with pytest.raises(EngineError, match="did not answer GET /version") as error:
+        engine_client.read_socket(str(path), "/version")
+    assert error.value.down
+
+
+def test_read_socket_names_an_http_error_and_the_engine_is_not_down(serve):
+    with pytest.raises(EngineError, match="answered GET /info with HTTP 500") as error:
+        engine_client.read_socket(serve(500, '{"message": "boom"}'), "/info")
+    assert not error.value.down
+
+
+class _FakeModule:
+    def __init__(self, out, rc=0):
+        self.out, self.rc = out, rc
+
+    def get_bin_path(self, name):
+        return "/usr/bin/" + name
+
+    def run_command(self, cmd):
+        return self.rc, self.out, ""
+
+
+@pytest.mark.parametrize(
+    "out,expected",
+    [
+        ("Docker version 26.1.5+dfsg1, build a72d7cd\n", "26.1.5+dfsg1"),
+        ("Docker version 24.0.7, build afdd53b\n", "24.0.7"),
+        ("", None),
+    ],
+)
+def test_client_version(out, expected):
+    assert engine_client.client_version(_FakeModule(out)) == expected

@@ -1,86 +1,101 @@
 # -*- coding: utf-8 -*-
 # Copyright: dockfleet maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The engine_package module's own helpers: reading the engine's version over its socket."""
+"""engine_package's wait for the engine after an install, on a fake clock and a fake docker.service.
+
+(Reading the engine's version over its socket is engine_client's; see test_engine_client.py.)
+"""
 
 from __future__ import annotations
 
-import http.server
-import socketserver
-import threading
-
 import pytest
 
+from ansible_collections.dockfleet.docker.plugins.module_utils import waiting
+from ansible_collections.dockfleet.docker.plugins.module_utils.systemd import SystemdError
 from ansible_collections.dockfleet.docker.plugins.modules import engine_package
 
 
-class _UnixHTTPServer(socketserver.UnixStreamServer):
-    def get_request(self):
-        request, _address = super().get_request()
-        return request, ("local", 0)
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
 
 
-def _serve(path, status, body):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body.encode())
+class FakeService:
+    def __init__(self, start_error=None, failed=False):
+        self.start_error = start_error
+        self.is_failed = failed
+        self.calls = []
 
-        def log_message(self, *args):
-            pass
+    def start(self, restart=False):
+        self.calls.append("restart" if restart else "start")
+        if self.start_error:
+            raise SystemdError(self.start_error)
 
-    server = _UnixHTTPServer(str(path), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    def failed(self):
+        return self.is_failed
+
+    def status(self):
+        return "docker.service - Docker Application Container Engine"
+
+
+class FakeModule:
+    params = {"docker_socket": "/run/docker.sock"}
 
 
 @pytest.fixture
-def socket_path(tmp_path):
-    return tmp_path / "docker.sock"
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(waiting.time, "monotonic", clock)
+    monkeypatch.setattr(waiting.time, "sleep", clock.sleep)
+    return clock
 
 
-def test_server_version_reads_the_engine_api(socket_path):
-    server = _serve(socket_path, 200, '{"Version": "26.1.5+dfsg1", "ApiVersion": "1.45"}')
-    try:
-        assert engine_package.server_version(str(socket_path)) == "26.1.5+dfsg1"
-    finally:
-        server.shutdown()
-        server.server_close()
+def answering(monkeypatch, answers):
+    answers = list(answers)
+    monkeypatch.setattr(
+        engine_package, "server_version", lambda path: answers.pop(0) if len(answers) > 1 else answers[0]
+    )
 
 
-def test_server_version_is_none_when_the_engine_errors(socket_path):
-    server = _serve(socket_path, 500, '{"message": "boom"}')
-    try:
-        assert engine_package.server_version(str(socket_path)) is None
-    finally:
-        server.shutdown()
-        server.server_close()
+def test_the_engine_answering_as_wanted_is_no_problem(clock, monkeypatch):
+    answering(monkeypatch, [None, None, "26.1.5"])
+    service = FakeService()
+    assert engine_package.wait_for_engine(FakeModule(), service, "5:26.1.5-1~debian.12~bookworm", 120) is None
+    assert service.calls == ["start"]
+    assert clock.now == 2
 
 
-def test_server_version_is_none_without_a_socket(socket_path):
-    assert engine_package.server_version(str(socket_path)) is None
+def test_an_old_daemon_left_running_is_restarted_once(clock, monkeypatch):
+    answering(monkeypatch, ["20.10.24", "20.10.24", "26.1.5"])
+    service = FakeService()
+    assert engine_package.wait_for_engine(FakeModule(), service, "26.1.5", 120) is None
+    assert service.calls == ["start", "restart"]
 
 
-class _FakeModule:
-    def __init__(self, out, rc=0):
-        self.out, self.rc = out, rc
-
-    def get_bin_path(self, name):
-        return "/usr/bin/" + name
-
-    def run_command(self, cmd):
-        return self.rc, self.out, ""
+def test_a_failed_start_is_the_problem(clock, monkeypatch):
+    answering(monkeypatch, [None])
+    problem = engine_package.wait_for_engine(
+        FakeModule(), FakeService(start_error="systemctl start docker.service failed: boom"), "26.1.5", 120
+    )
+    assert problem == "systemctl start docker.service failed: boom"
 
 
-@pytest.mark.parametrize(
-    "out,expected",
-    [
-        ("Docker version 26.1.5+dfsg1, build a72d7cd\n", "26.1.5+dfsg1"),
-        ("Docker version 24.0.7, build afdd53b\n", "24.0.7"),
-        ("", None),
-    ],
-)
-def test_client_version(out, expected):
-    assert engine_package.client_version(_FakeModule(out)) == expected
+def test_systemd_giving_up_ends_the_wait_early(clock, monkeypatch):
+    answering(monkeypatch, [None])
+    problem = engine_package.wait_for_engine(FakeModule(), FakeService(failed=True), "26.1.5", 120)
+    assert problem.startswith("the engine did not answer as 26.1.5 within 120s (now: not answering)")
+    assert "docker.service - Docker" in problem
+    assert clock.now == 0
+
+
+def test_no_answer_in_time(clock, monkeypatch):
+    answering(monkeypatch, [None])
+    problem = engine_package.wait_for_engine(FakeModule(), FakeService(), "26.1.5", 30)
+    assert problem.startswith("the engine did not answer as 26.1.5 within 30s")
+    assert clock.now == 30
