@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import time
 
+from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
+
 APT_ENV = {
     "LC_ALL": "C",
     "LANG": "C",
@@ -127,7 +129,9 @@ class Apt:
     def run(self, args, locking=False, data=None):
         """Run a command; return stdout. Raise AptError when it fails, AptLockTimeout on a lock."""
         deadline = self._clock() + self.lock_timeout
-        while True:
+        locked = []
+
+        def ran():
             cmd = list(args)
             if locking and cmd[0] in ("apt-get", "apt-mark"):
                 # apt's own bounded wait for the dpkg frontend lock, within our deadline.
@@ -135,20 +139,25 @@ class Apt:
                 cmd[1:1] = ["-o", "DPkg::Lock::Timeout=%d" % remaining]
             rc, out, err = self.module.run_command(cmd, environ_update=APT_ENV, data=data)
             if rc == 0:
-                return out
+                return (out,)
             combined = "%s\n%s" % (out, err)
             if locking and is_lock_error(combined):
-                if self._clock() < deadline:
-                    self._sleep(2)
-                    continue
-                holder = lock_holder(combined)
-                raise AptLockTimeout(
-                    "apt/dpkg is locked by another %s and stayed locked for lock_timeout=%d seconds; "
-                    "nothing was changed by this step. Wait for that process to finish (often "
-                    "unattended-upgrades, apt-daily or another Ansible run) or raise lock_timeout. "
-                    "apt said: %s" % (holder or "process", self.lock_timeout, last_error(combined, 2))
-                )
+                locked.append(combined)
+                return None
             raise AptError("`%s` failed (rc=%d):\n%s" % (" ".join(args), rc, last_error(combined)))
+
+        try:
+            return wait_until(
+                ran, self.lock_timeout, "the apt/dpkg lock", interval=2, clock=self._clock, sleep=self._sleep
+            )[0]
+        except WaitTimeout as exc:
+            combined = locked[-1]
+            raise AptLockTimeout(
+                "apt/dpkg is locked by another %s and stayed locked for lock_timeout=%d seconds; "
+                "nothing was changed by this step. Wait for that process to finish (often "
+                "unattended-upgrades, apt-daily or another Ansible run) or raise lock_timeout. "
+                "apt said: %s" % (lock_holder(combined) or "process", self.lock_timeout, last_error(combined, 2))
+            ) from exc
 
     def update(self):
         self.run(["apt-get", "-q", "update"], locking=True)

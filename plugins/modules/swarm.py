@@ -212,8 +212,8 @@ changes:
   type: dict
 """
 
+import contextlib
 import os
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -232,6 +232,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import
     plan_swarm_spec,
     same_swarm,
 )
+from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
 
 # Options that are durations: strings with units, refused as bare numbers (see the documentation).
 DURATION_OPTIONS = ("node_cert_expiry", "dispatcher_heartbeat_period")
@@ -251,13 +252,16 @@ def read_settings(params):
 
 
 def swarm_info(client):
-    info = client.info().get("Swarm") or {}
-    waited = 0
-    while info.get("LocalNodeState") == "pending" and waited < 30:
-        time.sleep(2)
-        waited += 2
-        info = client.info().get("Swarm") or {}
-    return info
+    """The engine's swarm view, once it is no longer 'pending' (a join in progress), or after 30s as it is."""
+    seen = {}
+
+    def settled():
+        seen["info"] = client.info().get("Swarm") or {}
+        return seen["info"].get("LocalNodeState") != "pending"
+
+    with contextlib.suppress(WaitTimeout):
+        wait_until(settled, 30, "a pending swarm join to finish", interval=2)
+    return seen["info"]
 
 
 def in_swarm(info):

@@ -160,6 +160,7 @@ waited:
   type: float
 """
 
+import contextlib
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -173,6 +174,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import find_node
+from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until, waited_since
 
 # wait_for conditions about the one node the node option names.
 NODE_CONDITIONS = ("node_ready", "node_drained", "quorum_safe")
@@ -233,8 +235,9 @@ def main():
         module.fail_json(msg="wait_for %s is about one node: give node (its hostname or ID)." % ", ".join(about_node))
     client = connect(module)
     started = time.monotonic()
-    deadline = started + max(params["timeout"], 0) if params["wait_for"] else started
-    while True:
+    seen = {}
+
+    def conditions_met():
         try:
             nodes, services, tasks = read_swarm(client)
             unmet = check(module, nodes, services, tasks)
@@ -243,10 +246,19 @@ def main():
             nodes, services, tasks = [], [], []
             error = getattr(exc, "explanation", None) or str(exc)
             unmet = ["the manager could not answer: %s" % error]
-        if not unmet or time.monotonic() >= deadline:
-            break
-        time.sleep(max(params["interval"], 1))
-    waited = round(time.monotonic() - started, 1)
+        seen.update(nodes=nodes, services=services, tasks=tasks, unmet=unmet, error=error)
+        return not unmet
+
+    what = "the swarm to be %s" % ", ".join(params["wait_for"]) if params["wait_for"] else "one look at the swarm"
+    with contextlib.suppress(WaitTimeout):  # what is still unmet is the result
+        wait_until(
+            conditions_met,
+            params["timeout"] if params["wait_for"] else 0,
+            what,
+            interval=max(params["interval"], 1),
+        )
+    nodes, services, tasks, unmet, error = (seen[key] for key in ("nodes", "services", "tasks", "unmet", "error"))
+    waited = waited_since(started)
     if error and not params["wait_for"]:
         with engine_errors(module, "list the swarm's nodes, services and tasks"):
             raise RuntimeError(error)

@@ -240,8 +240,6 @@ managers:
   type: dict
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
@@ -255,6 +253,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
 from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts, node_view, raft_members
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_labels import label_errors
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import node_summary, plan_nodes
+from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
 
 NODE_OPTIONS = dict(
     labels=dict(type="dict"),
@@ -283,44 +282,54 @@ def remove_node(client, action):
     if action["demote_first"]:
         current = client.inspect_node(action["id"])
         client.update_node(action["id"], current["Version"]["Index"], action["spec"])
-    deadline = time.time() + 60
-    while True:
+    refusals = []
+
+    def removed():
         try:
             client.remove_node(action["id"], force=action["force"])
-            return
         except Exception as exc:
             if is_not_found(exc):
-                return
-            if time.time() > deadline or ("demote" not in str(exc).lower() and "manager" not in str(exc).lower()):
-                raise EngineError(
-                    "Docker engine refused to remove node '%s' (%s): %s"
-                    % (action["hostname"], action["id"][:12], getattr(exc, "explanation", None) or exc)
-                ) from exc
-            time.sleep(2)  # the demotion is still leaving raft
+                return True
+            if "demote" not in str(exc).lower() and "manager" not in str(exc).lower():
+                raise _refused_removal(action, exc) from exc
+            refusals.append(exc)  # the demotion is still leaving raft
+            return False
+        return True
+
+    try:
+        wait_until(removed, 60, "node '%s' to leave raft so it can be removed" % action["hostname"], interval=2)
+    except WaitTimeout as exc:
+        raise _refused_removal(action, refusals[-1]) from exc
+
+
+def _refused_removal(action, exc):
+    return EngineError(
+        "Docker engine refused to remove node '%s' (%s): %s"
+        % (action["hostname"], action["id"][:12], getattr(exc, "explanation", None) or exc)
+    )
 
 
 def wait_reachable(client, promoted, timeout=90):
     """Wait until promoted nodes are reachable managers: the quorum check counted on it."""
-    deadline = time.time() + timeout
     pending = list(promoted)
-    while pending:
-        pending = [
+
+    def reachable():
+        pending[:] = [
             a
             for a in pending
             if (client.inspect_node(a["id"]).get("ManagerStatus") or {}).get("Reachability") != "reachable"
         ]
-        if pending and time.time() > deadline:
-            raise EngineError(
-                "Promoted %s, but %s not a reachable manager after %ds, so the changes that rely on it (demotions, "
-                "drains, removals) were not made. Check the node's docker and port 2377, then run again."
-                % (
-                    ", ".join("'%s'" % a["hostname"] for a in promoted),
-                    "it is" if len(pending) == 1 else "they are",
-                    timeout,
-                )
-            )
-        if pending:
-            time.sleep(2)
+        return not pending
+
+    names = ", ".join("'%s'" % a["hostname"] for a in promoted)
+    try:
+        wait_until(reachable, timeout, "promoted %s to be reachable managers" % names, interval=2)
+    except WaitTimeout as exc:
+        raise EngineError(
+            "Promoted %s, but %s not a reachable manager after %ds, so the changes that rely on it (demotions, "
+            "drains, removals) were not made. Check the node's docker and port 2377, then run again."
+            % (names, "it is" if len(pending) == 1 else "they are", timeout)
+        ) from exc
 
 
 def apply(client, actions):

@@ -156,6 +156,7 @@ waited:
   type: float
 """
 
+import contextlib
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -169,6 +170,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.chrony import (
     parse_tracking,
     summary,
 )
+from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until, waited_since
 
 # How often to look again while waiting, and to ask for another burst of measurements.
 # Right after a probe, look sooner: a source on the LAN answers within milliseconds.
@@ -230,52 +232,60 @@ def check(module, binary):
     """Look until healthy or out of time; return the last assessment."""
     params = module.params
     start = time.monotonic()
-    probing = params["probe"]
-    deadline = start + max(params["wait_timeout"], PROBE_GRACE if probing else 0)
-    probe_started = last_probe = baseline = None
+    look = dict(probing=params["probe"], probe_started=None, last_probe=None, baseline=None, result=None)
     notes = []
-    while True:
+
+    def healthy():
         now = time.monotonic()
         try:
             tracking, sources = read_state(module, binary)
         except ChronyUnavailable as exc:
-            result = unavailable(str(exc) + " (is the chrony service running?)")
+            look["result"] = unavailable(str(exc) + " (is the chrony service running?)")
+            return False
+        if look["probing"] and sources and (look["last_probe"] is None or now - look["last_probe"] >= PROBE_EVERY):
+            if look["probe_started"] is None:
+                # what chronyd had counted before it was asked for fresh measurements
+                look["baseline"] = response_counts(module, binary)
+            rc, out, err = module.run_command([binary, "-n", "burst", BURST])
+            if rc == 0:
+                look["last_probe"] = now
+                look["probe_started"] = look["probe_started"] or now
+            elif "Cannot talk to daemon" not in out + err:  # else chronyd is restarting: try again
+                look["probing"] = False
+                notes.append(
+                    "could not ask chronyd for fresh measurements (%s); sources are judged by their last samples"
+                    % (err or out).strip()
+                )
+        answered = None
+        if not look["probing"]:
+            probe_age = None
+        elif look["probe_started"] is None:
+            probe_age = 0.0
         else:
-            if probing and sources and (last_probe is None or now - last_probe >= PROBE_EVERY):
-                if probe_started is None:
-                    # what chronyd had counted before it was asked for fresh measurements
-                    baseline = response_counts(module, binary)
-                rc, out, err = module.run_command([binary, "-n", "burst", BURST])
-                if rc == 0:
-                    last_probe = now
-                    probe_started = probe_started or now
-                elif "Cannot talk to daemon" not in out + err:  # else chronyd is restarting: try again
-                    probing = False
-                    notes.append(
-                        "could not ask chronyd for fresh measurements (%s); sources are judged by their last samples"
-                        % (err or out).strip()
-                    )
-            answered = None
-            if not probing:
-                probe_age = None
-            elif probe_started is None:
-                probe_age = 0.0
-            else:
-                probe_age = time.monotonic() - probe_started
-                counts = response_counts(module, binary) if baseline else None
-                answered = answered_since(baseline, counts) if counts else None
-            result = assess(tracking, sources, params["max_offset"], probe_age=probe_age, answered=answered)
-            result["sources"] = sources
-            result["summary"] = summary(result, len(sources))
-        pause = (
-            LOOK_SOON if probe_started is not None and time.monotonic() - probe_started < PROBE_GRACE else LOOK_EVERY
+            probe_age = time.monotonic() - look["probe_started"]
+            counts = response_counts(module, binary) if look["baseline"] else None
+            answered = answered_since(look["baseline"], counts) if counts else None
+        result = assess(tracking, sources, params["max_offset"], probe_age=probe_age, answered=answered)
+        result["sources"] = sources
+        result["summary"] = summary(result, len(sources))
+        look["result"] = result
+        return result["healthy"]
+
+    def pause():
+        probe_started = look["probe_started"]
+        return LOOK_SOON if probe_started is not None and time.monotonic() - probe_started < PROBE_GRACE else LOOK_EVERY
+
+    with contextlib.suppress(WaitTimeout):  # the last assessment says what is wrong
+        wait_until(
+            healthy,
+            max(params["wait_timeout"], PROBE_GRACE if look["probing"] else 0),
+            "the time sources to be healthy",
+            interval=pause,
         )
-        if result["healthy"] or time.monotonic() + pause > deadline:
-            break
-        time.sleep(pause)
+    result = look["result"]
     result["warnings"] = notes + result["warnings"]
-    result["probed"] = probe_started is not None
-    result["waited"] = round(time.monotonic() - start, 1)
+    result["probed"] = look["probe_started"] is not None
+    result["waited"] = waited_since(start)
     return result
 
 
