@@ -52,7 +52,7 @@ def ad_hoc(pattern, command, become=True):
         " -m ansible.builtin.shell -a %s" % ("-b" if become else "", pattern, shlex.quote(command))
     )
     assert rc == 0, output[-3000:]
-    report, _ = json.JSONDecoder().raw_decode(output[output.index("{") :])
+    report, _end = json.JSONDecoder().raw_decode(output[output.index("{") :])
     return {host: result["stdout"] for host, result in report["plays"][0]["tasks"][0]["hosts"].items()}
 
 
