@@ -280,18 +280,23 @@ def open_client(params, environ=None, timeout_name="timeout"):
     return client
 
 
-def connect(module):
-    """Return a ``docker.APIClient`` for the engine the module's options name.
-
-    Fails the module with an actionable message when the SDK is missing, the options do not
-    fit together or the engine does not answer, so callers never see a half-made client.
-    """
+def require_sdk(module):
+    """Fail the module, saying what to install, when the Docker SDK for Python is missing."""
     if not HAS_DOCKER_SDK:
         module.fail_json(
             msg="The Docker SDK for Python is not installed on this host. Install python3-docker "
             "(the dockfleet.docker.engine role does) or the 'docker' package for the Python Ansible uses.",
             exception=DOCKER_SDK_IMPORT_ERROR,
         )
+
+
+def connect(module):
+    """Return a ``docker.APIClient`` for the engine the module's options name.
+
+    Fails the module with an actionable message when the SDK is missing, the options do not
+    fit together or the engine does not answer, so callers never see a half-made client.
+    """
+    require_sdk(module)
     try:
         return open_client(module.params, timeout_name=timeout_option(getattr(module, "argument_spec", {})))
     except EngineError as exc:

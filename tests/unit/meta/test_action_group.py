@@ -21,6 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 
 # The least each module needs before it connects to the engine.
 REQUIRED_OPTIONS = {
+    "engine_info": {"fail_on_down": True},
     "network": {"name": "dockfleet-test"},
     "volume": {"name": "dockfleet-test"},
     "swarm": {"state": "absent"},
