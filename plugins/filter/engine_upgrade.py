@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# Copyright: dockfleet maintainers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The decisions and reports of the dockfleet.docker.engine_upgrade playbook, in Python: what its
+pre-flight found per host, the pre-flight table and the closing summary. The playbook only
+sequences the steps; these filters read what its tasks registered (through ``hostvars``)."""
+
+from __future__ import annotations
+
+from ansible_collections.dockfleet.docker.plugins.filter.text_table import text_table
+
+UNREACHABLE = "unreachable (Ansible could not connect or a task failed)"
+
+
+def _facts(hostvars, host):
+    try:
+        return hostvars[host]
+    except KeyError:
+        return {}
+
+
+def _get(facts, name, default=None):
+    try:
+        value = facts[name]
+    except (KeyError, TypeError):
+        return default
+    return default if value is None else value
+
+
+def engine_upgrade_problems(
+    hosts, hostvars, play_hosts, manager, managers_group, plan, backup=True, single_manager_ok=False
+):
+    """Every problem the pre-flight found, as ``{host, problem}`` rows (host ``swarm`` for the swarm's).
+
+    ``hosts`` are all the hosts of the run, ``play_hosts`` those still in it, ``manager`` the manager
+    that answers for the swarm ('' when none), ``plan`` swarm_health's result.
+    """
+    found = []
+
+    def problem(host, text):
+        found.append({"host": host, "problem": text})
+
+    for host in hosts:
+        if host not in play_hosts:
+            problem(host, UNREACHABLE)
+            continue
+        facts = _facts(hostvars, host)
+        error = _get(facts, "_engine_upgrade_docker_error", "")
+        if error:
+            problem(host, "docker does not answer (%s); is docker.service running?" % error)
+        resolve = _get(facts, "_engine_upgrade_resolve", {})
+        if "changes" not in resolve:
+            problem(host, "target version: %s" % resolve.get("msg", "engine_package gave no result"))
+        sync = _get(facts, "_engine_upgrade_timesync", {})
+        if sync and not sync.get("skipped"):
+            if "healthy" in sync:
+                if not sync["healthy"]:
+                    problem(host, "clock: %s" % "; ".join(sync.get("problems") or []))
+            else:
+                problem(host, "clock: %s" % sync.get("msg", "no result"))
+    plan = plan or {}
+    if not manager:
+        problem(
+            "swarm",
+            "no manager answers: none of the hosts is a reachable manager and the group %s is empty" % managers_group,
+        )
+    elif "problems" not in plan:
+        problem("swarm", "manager %s could not list the swarm: %s" % (manager, plan.get("msg", "no result")))
+    else:
+        found.extend(plan["problems"])
+        total = (plan.get("managers") or {}).get("total", 0)
+        if backup and total <= 2 and not single_manager_ok:
+            problem(
+                "swarm",
+                "the backup before the upgrade stops the engine of one manager, and %s manager(s) keep no majority "
+                "without it: set swarm_backup_single_manager_ok=true to accept a few seconds without control plane, "
+                "or engine_upgrade_backup=false" % total,
+            )
+    return found
+
+
+def engine_upgrade_preflight_table(hosts, hostvars, plan, problems):
+    """The pre-flight table: one line per host in the planned order, then the others, then the swarm's problems."""
+    order = (plan or {}).get("order") or []
+    planned = [row["host"] for row in order]
+    rows = []
+    for index, host in enumerate(planned + [h for h in hosts if h not in planned] + ["swarm"], 1):
+        listed = [p["problem"] for p in problems or [] if p["host"] == host]
+        if host == "swarm":
+            if listed:
+                rows.append(["swarm", "-", "-", "-", "-", "; ".join(listed)])
+            continue
+        facts = _facts(hostvars, host)
+        row = next((r for r in order if r["host"] == host), {})
+        role = row.get("role", "-") + (" (leader)" if row.get("leader") else "")
+        step = "skip" if row.get("action") == "skip" else ("#%d" % index if row else "-")
+        before = _get(facts, "_engine_upgrade_before") or "-"
+        target = _get(facts, "_engine_upgrade_target") or "-"
+        rows.append([host, role, before, target, step, "; ".join(listed) or "ok"])
+    return text_table(rows, headers=["HOST", "ROLE", "ENGINE NOW", "TARGET", "PLAN", "PROBLEMS"])
+
+
+def engine_upgrade_summary_table(plan, hostvars):
+    """The closing summary: version before and after and the time taken per node, in the order the run took them."""
+    order = (plan or {}).get("order") or []
+    rows = []
+    seconds = 0
+    for row in order:
+        facts = _facts(hostvars, row["host"])
+        if row.get("action") == "skip":
+            before = _get(facts, "_engine_upgrade_before", "-")
+            rows.append([row["host"], row["role"], "%s (unchanged)" % before, "-", "already on the target, skipped"])
+            continue
+        result = _get(facts, "_engine_upgrade_result", {})
+        seconds += int(result.get("seconds") or 0)
+        rows.append(
+            [
+                row["host"],
+                row["role"],
+                "%s -> %s" % (result.get("before"), result.get("after")),
+                "%ss" % result.get("seconds"),
+                result.get("result"),
+            ]
+        )
+    lines = text_table(rows, headers=["HOST", "ROLE", "ENGINE BEFORE -> AFTER", "TIME", "RESULT"])
+    changed = len([row for row in order if row.get("action") == "upgrade"])
+    skipped = len([row for row in order if row.get("action") == "skip"])
+    lines.append("%d node(s) changed in %ds, %d already on the target." % (changed, seconds, skipped))
+    return lines
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "engine_upgrade_problems": engine_upgrade_problems,
+            "engine_upgrade_preflight_table": engine_upgrade_preflight_table,
+            "engine_upgrade_summary_table": engine_upgrade_summary_table,
+        }
