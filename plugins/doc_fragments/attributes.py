@@ -36,3 +36,17 @@ attributes:
     membership:
       - dockfleet.docker.docker
 """
+
+    # Modules that only read: check mode runs the same and there is nothing to diff.
+    READ_ONLY = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads only; runs the same in check mode.
+  diff_mode:
+    support: none
+    details:
+      - Nothing to compare; it changes nothing.
+"""

@@ -27,6 +27,7 @@ extends_documentation_fragment:
   - dockfleet.docker.engine.timeout
   - dockfleet.docker.attributes
   - dockfleet.docker.attributes.actiongroup_docker
+  - dockfleet.docker.attributes.read_only
 options:
   fail_on_down:
     description:
@@ -45,15 +46,6 @@ seealso:
   - module: dockfleet.docker.swarm
 author:
   - dockfleet maintainers (@dockfleet)
-attributes:
-  check_mode:
-    support: full
-    details:
-      - Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    details:
-      - Nothing to compare; it changes nothing.
 """
 
 EXAMPLES = r"""

@@ -28,6 +28,7 @@ extends_documentation_fragment:
   - dockfleet.docker.engine.api_timeout
   - dockfleet.docker.attributes
   - dockfleet.docker.attributes.actiongroup_docker
+  - dockfleet.docker.attributes.read_only
 options:
   members:
     description:
@@ -84,15 +85,6 @@ seealso:
   - module: dockfleet.docker.engine_package
 author:
   - dockfleet maintainers (@dockfleet)
-attributes:
-  check_mode:
-    support: full
-    details:
-      - Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    details:
-      - Nothing to compare; it changes nothing.
 """
 
 EXAMPLES = r"""
