@@ -205,6 +205,7 @@ def main():
     )
     require_sdk(module)
     params = module.params
+    failure = None
     try:
         client = open_client(params, timeout_name=timeout_option(module.argument_spec))
         result = read_engine(client, params["managed_resources"])
@@ -216,7 +217,7 @@ def main():
             % (params["docker_host"], getattr(exc, "explanation", None) or exc),
             down=daemon_down(exc),
         )
-    else:
+    if failure is None:
         module.exit_json(changed=False, **result)
     if failure.down and not params["fail_on_down"]:
         module.exit_json(changed=False, **down_result(str(failure)))

@@ -28,10 +28,10 @@ def facts(**extra):
     return base
 
 
-def problems(hostvars, play_hosts=None, manager="m1", plan=PLAN, **kwargs):
+def problems(hostvars, play_hosts=None, manager="m1", plan=None, **kwargs):
     hosts = sorted(hostvars) + kwargs.pop("unreachable", [])
     return engine_upgrade_problems(
-        hosts, hostvars, play_hosts or sorted(hostvars), manager, "swarm_managers", plan, **kwargs
+        hosts, hostvars, play_hosts or sorted(hostvars), manager, "swarm_managers", plan or PLAN, **kwargs
     )
 
 

@@ -43,7 +43,7 @@ class FakeClient:
         return VERSION
 
     def info(self):
-        if FakeClient.info_error:
+        if isinstance(FakeClient.info_error, Exception):
             raise FakeClient.info_error
         return {
             "DockerRootDir": "/srv/docker",
@@ -52,7 +52,7 @@ class FakeClient:
         }
 
     def nodes(self):
-        if FakeClient.nodes_error:
+        if isinstance(FakeClient.nodes_error, Exception):
             raise FakeClient.nodes_error
         return [
             node("w1", "worker-1"),
