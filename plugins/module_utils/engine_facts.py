@@ -19,7 +19,8 @@ IN_SWARM = ("active", "locked")
 
 
 def engine_view(version, info):
-    """The engine's version, data root and the warnings it gives about itself."""
+    """The engine's version, data root, storage driver, security options, live-restore, how many containers
+    and images it holds, and the warnings it gives about itself."""
     version = version or {}
     info = info or {}
     return {
@@ -29,6 +30,11 @@ def engine_view(version, info):
         "arch": version.get("Arch") or info.get("Architecture"),
         "kernel_version": version.get("KernelVersion") or info.get("KernelVersion"),
         "docker_root_dir": info.get("DockerRootDir"),
+        "storage_driver": info.get("Driver"),
+        "security_options": list(info.get("SecurityOptions") or []),
+        "live_restore_enabled": info.get("LiveRestoreEnabled"),
+        "containers": info.get("Containers"),
+        "images": info.get("Images"),
         "warnings": list(info.get("Warnings") or []),
     }
 

@@ -11,7 +11,8 @@ short_description: Read whether the Docker engine answers, its version, data roo
 version_added: 0.1.0
 description:
   - Asks the Docker engine of the managed host (or the one O(docker_host) names) for its version and C(docker info),
-    and reports whether it answers, its version, C(DockerRootDir), its warnings, this node's swarm membership
+    and reports whether it answers, its version, C(DockerRootDir), storage driver, live-restore, its warnings, this
+    node's swarm membership
     (C(LocalNodeState), C(NodeID), C(ControlAvailable), the cluster ID) and its role. Reads only.
   - On a manager it also reads the swarm's nodes and reports the raft view (the nodes that are members of the raft
     cluster), a managers summary (total, reachable, the majority needed, the leader) and every node.
@@ -81,12 +82,15 @@ server_errors:
   elements: str
   sample: ["Cannot reach the Docker engine at unix:///var/run/docker.sock: there is no socket at /var/run/docker.sock ..."]
 engine:
-  description: The engine's version, API version, OS, architecture, kernel, C(DockerRootDir) and the warnings it gives
-    about itself (C(docker info) C(Warnings)); values are null when it does not answer.
+  description: The engine's version, API version, OS, architecture, kernel, C(DockerRootDir), storage driver, security
+    options (C(name=userns) when user namespaces are remapped), whether live-restore is on, how many containers and
+    images it holds, and the warnings it gives about itself (C(docker info) C(Warnings)); values are null when it does
+    not answer.
   returned: always
   type: dict
   sample: {version: "26.1.5", api_version: "1.45", os: linux, arch: amd64, kernel_version: "6.1.0-28-amd64",
-           docker_root_dir: /var/lib/docker, warnings: []}
+           docker_root_dir: /var/lib/docker, storage_driver: overlay2, security_options: ["name=seccomp,profile=builtin"],
+           live_restore_enabled: false, containers: 3, images: 5, warnings: []}
 swarm:
   description:
     - This node's swarm membership. C(local_node_state) is V(inactive), V(pending), V(active), V(locked) or V(error);

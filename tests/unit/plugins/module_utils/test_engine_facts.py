@@ -65,3 +65,20 @@ def test_down_result_has_every_key_empty():
     result = down_result("no socket")
     assert result["answers"] is False and result["server_errors"] == ["no socket"]
     assert result["swarm"]["role"] is None and result["nodes"] == []
+
+
+def test_engine_view_reads_what_the_daemon_role_checks():
+    info = {
+        "Driver": "overlay2",
+        "SecurityOptions": ["name=userns"],
+        "LiveRestoreEnabled": True,
+        "Containers": 2,
+        "Images": 4,
+    }
+    view = engine_view({}, info)
+    assert (view["storage_driver"], view["security_options"], view["live_restore_enabled"]) == (
+        "overlay2",
+        ["name=userns"],
+        True,
+    )
+    assert (view["containers"], view["images"]) == (2, 4)
