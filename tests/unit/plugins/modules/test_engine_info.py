@@ -29,8 +29,7 @@ def node(node_id, hostname, role="worker", leader=False, reachability="reachable
 
 class FakeClient:
     swarm = {}
-    nodes_error = None
-    info_error = None
+    errors = {}  # engine call -> the exception it raises
     made = []
 
     def __init__(self, **kwargs):
@@ -43,8 +42,8 @@ class FakeClient:
         return VERSION
 
     def info(self):
-        if isinstance(FakeClient.info_error, Exception):
-            raise FakeClient.info_error
+        if "info" in FakeClient.errors:
+            raise FakeClient.errors["info"]
         return {
             "DockerRootDir": "/srv/docker",
             "Warnings": ["WARNING: bridge-nf-call-iptables is disabled"],
@@ -52,8 +51,8 @@ class FakeClient:
         }
 
     def nodes(self):
-        if isinstance(FakeClient.nodes_error, Exception):
-            raise FakeClient.nodes_error
+        if "nodes" in FakeClient.errors:
+            raise FakeClient.errors["nodes"]
         return [
             node("w1", "worker-1"),
             node("m2", "manager-2", "manager", reachability="unreachable"),
@@ -86,7 +85,7 @@ def engine(monkeypatch, tmp_path):
     socket = tmp_path / "docker.sock"
     socket.write_text("")  # engine_client looks for the socket before connecting
     FakeClient.swarm = {"LocalNodeState": "inactive", "NodeID": "", "ControlAvailable": False}
-    FakeClient.nodes_error = FakeClient.info_error = None
+    FakeClient.errors = {}
     FakeClient.made = []
     monkeypatch.setattr(docker, "APIClient", FakeClient)
     return "unix://%s" % socket
@@ -132,7 +131,9 @@ def test_a_worker_has_no_swarm_view(run_module, engine):
 
 def test_a_manager_without_a_leader_answers_with_the_cluster_error(run_module, engine):
     FakeClient.swarm = MANAGER
-    FakeClient.nodes_error = docker.errors.APIError("503", explanation="rpc error: The swarm does not have a leader")
+    FakeClient.errors["nodes"] = docker.errors.APIError(
+        "503", explanation="rpc error: The swarm does not have a leader"
+    )
     ended = run_module(engine_info.main, {"docker_host": engine})
     assert not ended.failed
     assert ended.result["cluster_error"] == "rpc error: The swarm does not have a leader"
@@ -167,7 +168,7 @@ def test_a_daemon_that_is_down_fails_when_asked_to(run_module, tmp_path):
 
 
 def test_a_refused_connection_during_docker_info_is_down(run_module, engine):
-    FakeClient.info_error = ConnectionRefusedError("Connection refused")
+    FakeClient.errors["info"] = ConnectionRefusedError("Connection refused")
     ended = run_module(engine_info.main, {"docker_host": engine})
     assert not ended.failed and ended.result["answers"] is False
     assert ended.result["server_errors"] == [
@@ -176,7 +177,7 @@ def test_a_refused_connection_during_docker_info_is_down(run_module, engine):
 
 
 def test_an_engine_that_answers_with_an_error_fails(run_module, engine):
-    FakeClient.info_error = docker.errors.APIError("500", explanation="permission denied")
+    FakeClient.errors["info"] = docker.errors.APIError("500", explanation="permission denied")
     ended = run_module(engine_info.main, {"docker_host": engine})
     assert ended.failed
     assert ended.result["msg"] == "The Docker engine at %s did not answer docker info: permission denied" % engine
