@@ -112,6 +112,17 @@ def engine_upgrade_summary_table(plan, hostvars):
             rows.append([row["host"], row["role"], "%s (unchanged)" % before, "-", "already on the target, skipped"])
             continue
         result = _get(facts, "_engine_upgrade_result", {})
+        if not result:  # the run stopped before this node
+            rows.append(
+                [
+                    row["host"],
+                    row["role"],
+                    "%s (unchanged)" % _get(facts, "_engine_upgrade_before", "-"),
+                    "-",
+                    "not reached",
+                ]
+            )
+            continue
         seconds += int(result.get("seconds") or 0)
         rows.append(
             [

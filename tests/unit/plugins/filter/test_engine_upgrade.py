@@ -100,3 +100,9 @@ def test_the_summary_counts_changed_and_skipped_nodes():
     assert lines[1].split() == ["w1", "worker", "20.10.24", "->", "26.1.5", "42s", "ok"]
     assert "26.1.5 (unchanged)" in lines[2] and lines[2].endswith("already on the target, skipped")
     assert lines[-1] == "1 node(s) changed in 42s, 1 already on the target."
+
+
+def test_the_summary_says_which_node_the_run_did_not_reach():
+    lines = engine_upgrade_summary_table(PLAN, {"w1": {"_engine_upgrade_before": "20.10.24"}, "m1": {}})
+    assert lines[1].split() == ["w1", "worker", "20.10.24", "(unchanged)", "-", "not", "reached"]
+    assert lines[-1] == "1 node(s) changed in 0s, 1 already on the target."
