@@ -8,19 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.dockfleet.docker.plugins.module_utils import swarm_engine, waiting
+from ansible_collections.dockfleet.docker.plugins.module_utils import swarm_engine
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import MetadataError
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 class FakeModule:
@@ -61,11 +50,8 @@ class FakeClient:
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(waiting.time, "monotonic", clock)
-    monkeypatch.setattr(waiting.time, "sleep", clock.sleep)
-    return clock
+def clock(fake_clock):
+    return fake_clock
 
 
 def engine(monkeypatch, client, module=None):

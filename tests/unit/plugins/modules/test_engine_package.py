@@ -10,20 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.dockfleet.docker.plugins.module_utils import waiting
 from ansible_collections.dockfleet.docker.plugins.module_utils.systemd import SystemdError
 from ansible_collections.dockfleet.docker.plugins.modules import engine_package
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 class FakeService:
@@ -49,11 +37,8 @@ class FakeModule:
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(waiting.time, "monotonic", clock)
-    monkeypatch.setattr(waiting.time, "sleep", clock.sleep)
-    return clock
+def clock(fake_clock):
+    return fake_clock
 
 
 def answering(monkeypatch, answers):
