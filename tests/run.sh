@@ -52,7 +52,7 @@ sanity() {
   local work="${TMPDIR:-/tmp}/dockfleet-sanity" pip_version
   local dest="$work/ansible_collections/dockfleet/docker"
   rm -rf "$work" && mkdir -p "$dest"
-  git ls-files -co --exclude-standard | grep -v '^molecule/\|^tests/platform/\|^examples/' |
+  git ls-files -co --exclude-standard |
     while read -r f; do [ -e "$f" ] && echo "$f"; done | tar -cf - -T - | tar -C "$dest" -xf -
   pip_version=$(python -c 'from ansible_test._internal.python_requirements import PIP_VERSION as v; print(v)' 2>/dev/null ||
     python - <<'PY'

@@ -38,6 +38,7 @@ ensure_collection_link() {
 }
 
 # The signing key and the signed indexes of a mirror directory, as one checksum.
+# shellcheck disable=SC2016 # expanded by the shell that runs it, inside and outside the mirror container
 mirror_digest='cd "$1" && find linux -name gpg -o -name InRelease | sort | xargs -r sha256sum | sha256sum'
 
 ensure_mirror() {

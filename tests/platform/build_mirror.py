@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build the local, signed docker-ce APT repository the tests and the lab install from.
 
 download.docker.com cannot be reached from this network, so the suite makes a
@@ -194,7 +193,7 @@ def merge_depends(*fields: str) -> str:
 
 
 def version_gt(a: str, b: str) -> bool:
-    return subprocess.run(["dpkg", "--compare-versions", a, "gt", b]).returncode == 0
+    return subprocess.run(["dpkg", "--compare-versions", a, "gt", b], check=False).returncode == 0
 
 
 def rewrite_depends(depends: str, renames: dict[str, str], drop: set[str]) -> str:
@@ -447,7 +446,10 @@ def sign(root: Path, gnupg: Path) -> None:
     gnupg.mkdir(mode=0o700, parents=True, exist_ok=True)
     uid = "dockfleet test mirror (offline tests only) <test-mirror@dockfleet.invalid>"
     have_key = (
-        subprocess.run(["gpg", "--batch", "--list-secret-keys", uid], env=env, capture_output=True).returncode == 0
+        subprocess.run(
+            ["gpg", "--batch", "--list-secret-keys", uid], env=env, capture_output=True, check=False
+        ).returncode
+        == 0
     )
     if not have_key:
         log("generating the test mirror's signing key")
@@ -469,7 +471,7 @@ def recipe_hash() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--out", type=Path, required=True, help="directory to publish the repository in")
     parser.add_argument("--work", type=Path, required=True, help="cache for downloads and keys")
     parser.add_argument("--debian-mirror", default="http://deb.debian.org/debian")

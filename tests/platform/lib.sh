@@ -1,5 +1,6 @@
 # Shared helpers for the offline test platform scripts. Sourced, not run.
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the settings below are for the scripts that source this file
 
 platform_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_root=$(cd "$platform_dir/../.." && pwd)

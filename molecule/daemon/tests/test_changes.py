@@ -71,7 +71,7 @@ def test_config_refused_at_start_is_rolled_back_and_containers_keep_running(host
     canary_before = host.check_output("docker inspect --format '{{.Id}} {{.State.StartedAt}}' dockfleet-canary")
     config_before = host.file(DAEMON_JSON).content_string
     dropin_before = host.file(DROPIN).content_string
-    pid_before, _ = daemon_process(host)
+    pid_before, _started = daemon_process(host)
 
     # Valid JSON, known keys, passes `dockerd --validate`, but overlay2 refuses the option at start.
     result = run_playbook(

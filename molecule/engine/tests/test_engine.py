@@ -151,7 +151,7 @@ def test_apt_upgrade_cannot_move_the_pinned_engine(hosts):
 
 
 def test_unset_version_fails_clearly(hosts):
-    rc, report, _ = run_playbook("engine.yml", dict(BASE_VARS))
+    rc, report, _output = run_playbook("engine.yml", dict(BASE_VARS))
     assert rc != 0
     failures = {
         name: result["msg"]
@@ -169,7 +169,7 @@ def test_unset_version_fails_clearly(hosts):
 
 
 def test_unquoted_numeric_version_is_refused(hosts):
-    rc, report, _ = run_playbook("engine.yml", dict(BASE_VARS, engine_version=20.10))
+    rc, report, _output = run_playbook("engine.yml", dict(BASE_VARS, engine_version=20.10))
     assert rc != 0
     results = results_of(report, "Fail when engine_version was read as a number")
     for name in HOSTS:
@@ -179,7 +179,7 @@ def test_unquoted_numeric_version_is_refused(hosts):
 
 
 def test_unknown_version_fails_listing_what_exists(hosts):
-    rc, report, _ = run_playbook("module.yml", {"engine_version": "19.03"})
+    rc, report, _output = run_playbook("module.yml", {"engine_version": "19.03"})
     assert rc != 0
     results = results_of(report, MODULE_TASK)
     for name in HOSTS:
@@ -195,7 +195,7 @@ def test_unknown_version_fails_listing_what_exists(hosts):
 
 def test_check_mode_reports_the_upgrade_and_touches_nothing(hosts):
     before = {name: host.file(PREFERENCES).sha256sum for name, host in hosts.items()}
-    rc, report, _ = run_playbook("engine.yml", dict(BASE_VARS, engine_version="26.1"), ["--check", "--diff"])
+    rc, report, _output = run_playbook("engine.yml", dict(BASE_VARS, engine_version="26.1"), ["--check", "--diff"])
     assert rc == 0
     results = results_of(report, PACKAGE_TASK)
     for name, host in hosts.items():
@@ -225,7 +225,7 @@ def test_failed_upgrade_puts_the_previous_engine_back(hosts):
         host.check_output("systemctl restart docker")
         assert server_version(host).startswith("20.10.24")
     try:
-        rc, report, _ = run_playbook("module.yml", {"engine_version": "26.1", "engine_start_timeout": 60})
+        rc, report, _output = run_playbook("module.yml", {"engine_version": "26.1", "engine_start_timeout": 60})
         assert rc != 0
         results = results_of(report, MODULE_TASK)
         for name in HOSTS:
@@ -263,7 +263,7 @@ def test_upgrade_to_26_1_moves_the_pin(hosts):
 
 
 def test_second_run_changes_nothing(hosts):
-    rc, report, _ = run_playbook("module.yml", {"engine_version": "26.1"})
+    rc, report, _output = run_playbook("module.yml", {"engine_version": "26.1"})
     assert rc == 0
     for name in HOSTS:
         assert report["stats"][name]["changed"] == 0, name
@@ -275,7 +275,7 @@ def test_second_run_changes_nothing(hosts):
 
 
 def test_downgrade_without_permission_is_refused(hosts):
-    rc, report, _ = run_playbook("module.yml", {"engine_version": "20.10"})
+    rc, report, _output = run_playbook("module.yml", {"engine_version": "20.10"})
     assert rc != 0
     results = results_of(report, MODULE_TASK)
     for name in HOSTS:
@@ -314,7 +314,7 @@ def test_held_apt_lock_is_waited_for_then_fails_clearly(hosts):
         host.check_output(LOCKER)
     try:
         start = time.monotonic()
-        rc, report, _ = run_playbook("module.yml", {"engine_version": "26.1", "engine_apt_lock_timeout": 10})
+        rc, report, _output = run_playbook("module.yml", {"engine_version": "26.1", "engine_apt_lock_timeout": 10})
         took = time.monotonic() - start
         assert rc != 0
         results = results_of(report, "Install the Docker packages at the requested version")

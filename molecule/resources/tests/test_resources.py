@@ -92,7 +92,9 @@ def converge(variables, check=False):
     command = ["ansible-playbook", "-i", INVENTORY, str(SCENARIO / "converge.yml"), "-e", "@" + handle.name]
     if check:
         command.append("--check")
-    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=str(SCENARIO))
+    done = subprocess.run(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=str(SCENARIO), check=False
+    )
     os.unlink(handle.name)
     return done.returncode, done.stdout
 

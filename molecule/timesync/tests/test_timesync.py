@@ -144,7 +144,7 @@ def test_sync_check_fails_naming_the_clients_when_the_server_stops():
     # and the fleet recovers once its server is back
     rc, output, rows = sync_check(wait=60)
     assert rc == 0, output
-    assert {status for status, _ in rows.values()} == {"ok"}
+    assert {status for status, _offset in rows.values()} == {"ok"}
 
 
 # Inputs that must fail and change nothing --------------------------------------
