@@ -4,12 +4,14 @@
 #   lint    yamllint, ansible-lint (production profile), ruff
 #   sanity  ansible-test sanity on the collection (offline, see tests/sanity/)
 #   unit    pytest tests/unit
+#   oldest  unit tests and sanity again on the oldest ansible-core meta/runtime.yml claims
+#           (tests/requirements-oldest.txt, its own venv)
 #   molecule  every scenario in molecule/ (`molecule test`), default first
 #   lab     README's first command (`make lab`: 3 managers, 2 workers), then tests/lab: the
 #           site re-run changes nothing and README's commands work as the controller account
 # and ends with a summary whose last line is "N passed, M failed".
 #
-# Usage: tests/run.sh [all|check|lint|sanity|build|unit|molecule|lab] [scenario...]
+# Usage: tests/run.sh [all|check|lint|sanity|build|unit|oldest|molecule|lab] [scenario...]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 2
@@ -110,6 +112,21 @@ unit() {
   return $rc
 }
 
+oldest() {
+  # The claim in meta/runtime.yml (requires_ansible) proven: unit tests and sanity on that ansible-core.
+  local venv=${DOCKFLEET_VENV_OLDEST:-/opt/dockfleet/venv-oldest} stamp want
+  stamp="$venv/.requirements"
+  want=$(sha256sum tests/requirements-oldest.txt | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r tests/requirements-oldest.txt || return 1
+    echo "$want" >"$stamp"
+  fi
+  "$venv/bin/ansible" --version | head -1
+  PATH="$venv/bin:$PATH" python -m pytest -q tests/unit || return 1
+  PATH="$venv/bin:$PATH" TMPDIR="${TMPDIR:-/tmp}/oldest" sanity
+}
+
 lab() {
   # README's own commands on the lab, as a new user meets them; the lab is removed afterwards.
   local rc
@@ -150,6 +167,7 @@ case "$what" in
     stage sanity sanity
     stage build build
     stage unit unit
+    stage oldest oldest
     molecule_all "$@"
     [ $# -gt 0 ] || stage lab lab
     ;;
@@ -158,11 +176,12 @@ case "$what" in
     stage sanity sanity
     stage build build
     stage unit unit
+    stage oldest oldest
     ;;
-  lint | sanity | build | unit | lab) stage "$what" "$what" ;;
+  lint | sanity | build | unit | oldest | lab) stage "$what" "$what" ;;
   molecule) molecule_all "$@" ;;
   *)
-    echo "usage: tests/run.sh [all|check|lint|sanity|build|unit|molecule|lab] [scenario...]" >&2
+    echo "usage: tests/run.sh [all|check|lint|sanity|build|unit|oldest|molecule|lab] [scenario...]" >&2
     exit 2
     ;;
 esac
