@@ -154,6 +154,15 @@ options:
         the unreachable managers are gone for good.
     type: bool
     default: false
+  allow_fault_tolerance_loss:
+    description:
+      - A call whose demotions or removals leave the swarm unable to lose one more manager (3 managers demoted to 1;
+        counted as the reachable managers beyond the majority) is refused unless this is V(true), even though the
+        quorum holds. With V(true), and for any smaller loss (5 managers to 3), the module warns with the fault
+        tolerance that remains.
+    type: bool
+    default: false
+    version_added: 0.1.0
 notes:
   - Run on a swarm manager (the leader or any reachable manager).
 seealso:
@@ -238,6 +247,12 @@ managers:
       after C(docker swarm init --force-new-cluster)); they do not count.
   returned: always
   type: dict
+fault_tolerance:
+  description: How many managers the swarm can lose (reachable managers beyond the majority) before and after the call.
+  returned: success
+  type: dict
+  sample: {before: 1, after: 0}
+  version_added: 0.1.0
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -251,6 +266,11 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
     is_not_found,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts, node_view, raft_members
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_fault_tolerance import (
+    fault_tolerance_loss,
+    fault_tolerance_of,
+    tolerance_change,
+)
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_labels import label_errors
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import node_summary, plan_nodes
 from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
@@ -372,6 +392,7 @@ def main():
             ),
             prune_down_nodes=dict(type="bool", default=False),
             allow_unsafe_change=dict(type="bool", default=False),
+            allow_fault_tolerance_loss=dict(type="bool", default=False),
             **NODE_OPTIONS,
         ),
         required_one_of=[("node", "nodes")],
@@ -408,6 +429,12 @@ def main():
     plan = plan_nodes(
         nodes, requests, params["prune_down_nodes"], params["allow_unsafe_change"], info.get("NodeID"), members
     )
+    counts_before, counts_after = tolerance_change(nodes, plan["actions"], members)
+    error, warning = fault_tolerance_loss(counts_before, counts_after, allow=params["allow_fault_tolerance_loss"])
+    if error:
+        plan["errors"].append(error)
+    if warning:
+        plan["warnings"].append(warning)
     if plan["errors"]:
         module.fail_json(
             msg="Nothing was changed. " + " ".join(plan["errors"]),
@@ -429,6 +456,7 @@ def main():
         actions=[describe(a) for a in actions],
         nodes=[node_summary(n) for n in nodes],
         managers=manager_summary(nodes),
+        fault_tolerance=dict(before=fault_tolerance_of(counts_before), after=fault_tolerance_of(counts_after)),
         diff=dict(before=before, after=after),
     )
 

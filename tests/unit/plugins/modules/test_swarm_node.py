@@ -150,3 +150,26 @@ def test_an_engine_error_while_applying_fails_with_the_node_named(run_module, en
     assert ended.failed
     assert "Docker engine refused to update node 'worker-1'" in ended.result["msg"]
     assert "update out of sequence" in ended.result["msg"]
+
+
+def three_managers(monkeypatch):
+    managers = [node("node00000%d" % i, "manager-%d" % i, "manager") for i in (1, 2, 3)]
+    for manager in managers[1:]:
+        manager["ManagerStatus"]["Leader"] = False
+    fake = FakeEngine(managers)
+    monkeypatch.setattr(swarm_node, "connect", lambda module: fake)
+    return fake
+
+
+def test_demoting_3_managers_to_1_needs_allow_fault_tolerance_loss(run_module, monkeypatch):
+    fake = three_managers(monkeypatch)
+    demote = {"nodes": [{"node": "manager-2", "role": "worker"}, {"node": "manager-3", "role": "worker"}]}
+    ended = run_module(swarm_node.main, demote)
+    assert ended.failed and not fake.updates
+    assert "Refusing to lose the swarm's fault tolerance" in ended.result["msg"]
+    assert "afterwards it can lose 0 managers" in ended.result["msg"]
+    assert "allow_fault_tolerance_loss" in ended.result["msg"]
+
+    ended = run_module(swarm_node.main, {**demote, "allow_fault_tolerance_loss": True})
+    assert not ended.failed and ended.result["changed"]
+    assert ended.result["fault_tolerance"] == {"before": 1, "after": 0}
