@@ -18,23 +18,37 @@ def _get(mapping, name, default=None):
     return default if value is None else value
 
 
-def swarm_change_guard(hosts, hostvars, swarm_hosts=(), allow=False, engine_version=""):
-    """Decide for ``hosts`` (the play's hosts). Per host it reads ``_swarm_guard_info`` (engine_info),
-    ``_swarm_guard_engine`` (engine_package, check mode) and ``_swarm_guard_daemon`` (daemon_config, check mode);
-    a missing one means no change of that kind is planned there. ``swarm_hosts``: the hosts of the swarm groups."""
+def swarm_change_guard(
+    hosts,
+    hostvars,
+    swarm_hosts=(),
+    allow=False,
+    engine_version="",
+    info="_engine_swarm_info",
+    engine="_engine_swarm_plan",
+    daemon="_daemon_preview",
+):
+    """Decide for ``hosts`` (the play's hosts). Per host it reads the variables named by ``info`` (engine_info's
+    result), ``engine`` (engine_package in check mode) and ``daemon`` (daemon_config in check mode); a missing one
+    means no change of that kind is planned there. ``swarm_hosts``: the hosts of the swarm groups."""
+    info_var, engine_var, daemon_var = info, engine, daemon
     plans, leader_ids = [], set()
     for host in hosts:
         facts = _get(hostvars, host, {})
-        info = _get(facts, "_swarm_guard_info", {})
-        engine = _get(facts, "_swarm_guard_engine", {})
-        daemon = _get(facts, "_swarm_guard_daemon", {})
+        info = _get(facts, info_var, {}) or _get(facts, "_daemon_swarm_info", {})
+        engine = _get(facts, engine_var, {})
+        daemon = _get(facts, daemon_var, {})
         for node in _get(info, "nodes", []):
             if node.get("leader"):
                 leader_ids.add(node.get("id"))
         running = _get(_get(info, "engine", {}), "version") if _get(info, "answers", False) else None
+        # The plan registers with changed_when false (a prediction changes nothing): read what it predicts.
         daemon_action = "none"
-        if _get(daemon, "changed", False) and not _get(daemon, "failed", False):
-            daemon_action = "restart" if _get(daemon, "restart_required", False) else "reload"
+        if not _get(daemon, "failed", False):
+            if _get(daemon, "restart_required", False):
+                daemon_action = "restart"
+            elif _get(daemon, "reload_required", False):
+                daemon_action = "reload"
         plans.append(
             guard.host_plan(
                 host,

@@ -19,15 +19,15 @@ def info(node_id, role, leader_of=None):
 def test_reads_what_the_hosts_registered():
     hostvars = {
         "m1": {
-            "_swarm_guard_info": info("n1", "manager", leader_of="n1"),
-            "_swarm_guard_engine": {"changes": [{"package": "docker-ce"}], "version_after": {"server": "26.1.5"}},
-            "_swarm_guard_daemon": {"changed": True, "restart_required": False, "changed_keys": ["debug"]},
+            "_engine_swarm_info": info("n1", "manager", leader_of="n1"),
+            "_engine_swarm_plan": {"changes": [{"package": "docker-ce"}], "version_after": {"server": "26.1.5"}},
+            "_daemon_preview": {"reload_required": True, "restart_required": False, "changed_keys": ["debug"]},
         },
         "w1": {
-            "_swarm_guard_info": info("n2", "worker"),
-            "_swarm_guard_daemon": {"changed": True, "restart_required": True, "changed_keys": ["storage-opts"]},
+            "_engine_swarm_info": info("n2", "worker"),
+            "_daemon_preview": {"restart_required": True, "changed_keys": ["storage-opts"]},
         },
-        "down": {"_swarm_guard_info": {"answers": False, "swarm": {}}},
+        "down": {"_engine_swarm_info": {"answers": False, "swarm": {}}},
         "unplanned": {},
     }
     result = swarm_change_guard(["m1", "w1", "down", "unplanned"], hostvars, ["m1", "w1"], engine_version="26.1")
@@ -41,12 +41,12 @@ def test_reads_what_the_hosts_registered():
 def test_a_failed_check_plans_nothing_and_the_override_allows():
     hostvars = {
         "m1": {
-            "_swarm_guard_info": info("n1", "manager"),
-            "_swarm_guard_engine": {"failed": True, "msg": "no such version"},
-            "_swarm_guard_daemon": {"changed": True, "restart_required": True, "changed_keys": ["data-root"]},
+            "_engine_swarm_info": info("n1", "manager"),
+            "_engine_swarm_plan": {"failed": True, "msg": "no such version"},
+            "_daemon_preview": {"restart_required": True, "changed_keys": ["data-root"]},
         }
     }
     assert swarm_change_guard(["m1"], hostvars)["refused"]
     assert not swarm_change_guard(["m1"], hostvars, allow=True)["refused"]
-    hostvars["m1"]["_swarm_guard_daemon"]["failed"] = True
+    hostvars["m1"]["_daemon_preview"]["failed"] = True
     assert not swarm_change_guard(["m1"], hostvars)["refused"]
