@@ -14,6 +14,11 @@ import copy
 import hashlib
 import re
 
+from ansible_collections.dockfleet.docker.plugins.module_utils.durations import (
+    DurationError,
+    format_duration,
+    parse_duration,
+)
 from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import (
     QuorumCheck,
     even_manager_warning,
@@ -33,54 +38,9 @@ SWARM_SETTINGS = {
     "keep_old_snapshots": (("Raft", "KeepOldSnapshots"), "int"),
 }
 
-_DURATION_UNITS = {
-    "ns": 1,
-    "us": 10**3,
-    "ms": 10**6,
-    "s": 10**9,
-    "m": 60 * 10**9,
-    "h": 3600 * 10**9,
-    "d": 86400 * 10**9,
-}
-_DURATION_PART = re.compile(r"(\d+)(ns|us|ms|s|m|h|d)")
-
 
 class SpecError(ValueError):
     """An input the engine could not take; the message names the option and the fix."""
-
-
-# ---------------------------------------------------------------- durations
-
-
-def parse_duration(value, option="duration"):
-    """Nanoseconds for ``value``: an int (seconds) or a string such as ``90d``, ``2160h``, ``1h30m``."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise SpecError("%s: expected a duration such as 2160h or 90d, got %r" % (option, value))
-    if isinstance(value, int):
-        return value * 10**9
-    text = str(value).strip().lower()
-    if text.isdigit():
-        return int(text) * 10**9
-    parts = _DURATION_PART.findall(text)
-    if not text or "".join(n + u for n, u in parts) != text:
-        raise SpecError(
-            "%s: cannot read %r as a duration; use a number of seconds or units d, h, m, s, ms "
-            "(for example 2160h, 90d or 1h30m)" % (option, value)
-        )
-    return sum(int(number) * _DURATION_UNITS[unit] for number, unit in parts)
-
-
-def format_duration(nanoseconds):
-    """A short human form of a duration in nanoseconds (``2160h``, ``5s``, ``1500ms``)."""
-    if nanoseconds is None:
-        return None
-    for unit in ("h", "m", "s", "ms", "us"):
-        size = _DURATION_UNITS[unit]
-        if nanoseconds and nanoseconds % size == 0:
-            return "%d%s" % (nanoseconds // size, unit)
-    return "%dns" % nanoseconds
 
 
 # ---------------------------------------------------------------- swarm settings
@@ -103,7 +63,10 @@ def desired_setting_values(settings):
         if value is None:
             continue
         if kind == "duration":
-            value = parse_duration(value, option)
+            try:
+                value = parse_duration(value, option)
+            except DurationError as exc:
+                raise SpecError(str(exc)) from exc
         elif kind == "int":
             value = int(value)
         else:
