@@ -19,7 +19,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_ser
 
 
 def read_text(path):
-    """A file's text, or None when it does not exist."""
+    """A file's text, or None when it does not exist: the one "read a file or None" of the collection."""
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import stat
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_logging import log_option_errors
@@ -157,12 +156,6 @@ PROXY_KEYS = ("http-proxy", "https-proxy", "no-proxy")
 LOG_LEVELS = ("debug", "info", "warn", "error", "fatal", "panic", "trace")
 HOST_SCHEMES = ("unix", "tcp", "fd")
 TLS_FILE_KEYS = ("tlscacert", "tlscert", "tlskey")
-
-
-def parse_engine_version(text):
-    """(major, minor) from ``dockerd --version`` output or a version string, or None."""
-    match = re.search(r"(\d+)\.(\d+)(?:\.\d+)?", text or "")
-    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def suggest(key, candidates=None):

@@ -20,6 +20,8 @@ import json
 import os
 import posixpath
 
+from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import read_text
+
 DEFAULT_ROOT = "/var/lib/docker"
 DAEMON_JSON = "/etc/docker/daemon.json"
 SWARM_DIR_NAME = "swarm"
@@ -142,18 +144,10 @@ def _lookup_user(name_or_uid):
     return entry.pw_name, entry.pw_uid
 
 
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
-
-
 def read_daemon_config(path=DAEMON_JSON):
     """daemon.json as a dict ({} when there is none); raises DataRootError when it cannot be read."""
     try:
-        text = _read(path)
+        text = read_text(path)
         return json.loads(text) if text and text.strip() else {}
     except (OSError, ValueError) as exc:
         raise DataRootError("Cannot read %s: %s." % (path, exc)) from exc
@@ -169,7 +163,7 @@ def read_configured_root(config, explicit_only=False, etc="/etc", lookup_user=No
         return None
     return configured_root(
         config,
-        _read(os.path.join(etc, "subuid")) or "",
-        _read(os.path.join(etc, "subgid")) or "",
+        read_text(os.path.join(etc, "subuid")) or "",
+        read_text(os.path.join(etc, "subgid")) or "",
         lookup_user or _lookup_user,
     )

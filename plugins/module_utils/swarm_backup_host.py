@@ -10,7 +10,8 @@
 - ``docker_root.root_mismatch``: a data-root or userns-remap change not applied yet would bring the
   engine back on another root;
 - ``destination_problem``: a directory that must be written (the backup's, the data root a restore
-  extracts into) exists or can be made, is writable and has room.
+  extracts into) exists or can be made, is writable and has room;
+- ``read_host``: ``host_state`` for the engine a module talks to, its errors turned into ``fail_json``.
 
 Each message says what is wrong, with which option or variable, and how to fix it.
 ``destination_problem`` and ``host_state`` look at the file system; the rest works on what the
@@ -19,12 +20,17 @@ caller read.
 
 from __future__ import annotations
 
+import datetime
 import errno
 import os
 import shutil
 import tempfile
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import docker_root
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import engine_errors
+
+# The options of swarm_backup and swarm_restore documented by the dockfleet.docker.swarm_state fragment.
+SWARM_STATE_ARGS = dict(swarm_dir=dict(type="path"), wait_timeout=dict(type="int", default=120))
 
 LIVE_RESTORE_ERROR = "--live-restore daemon configuration is incompatible with swarm mode"
 
@@ -127,3 +133,22 @@ def host_state(
         problems.append(live_restore_problem(config, info, action, config_path))
     problems.append(docker_root.root_mismatch(docker_root.engine_root(info), configured, config_path))
     return data_root, swarm_dir, [p for p in problems if p]
+
+
+def read_host(module, engine, action, check_live_restore=True):
+    """``docker info`` of the engine, then ``host_state``: ``(info, data_root, swarm_dir, problems)``."""
+    with engine_errors(module, "report its settings (docker info)"):
+        info = engine.client.info()
+    return (info, *host_state(info, module.params["swarm_dir"], action, check_live_restore=check_live_restore))
+
+
+def where(swarm_dir, data_root, explicit):
+    """How a message names the swarm directory: the option that set it, or the data root it is under."""
+    if explicit:
+        return "The swarm directory %s (swarm_dir)" % swarm_dir
+    return "The swarm directory %s (under the engine's data root %s)" % (swarm_dir, data_root)
+
+
+def utc_stamp():
+    """The UTC time as backup names and moved-aside directories carry it (20260101T020000Z)."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")

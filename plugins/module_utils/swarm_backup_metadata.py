@@ -4,12 +4,15 @@
 """What a swarm backup records about the swarm, and the checks a restore makes with it.
 
 Pure: works on the JSON the engine returns (``/info``, ``/swarm``, ``/services``, ...)
-and on file contents, never talks to the engine. Used by the ``swarm_backup`` module:
+and on file contents, never talks to the engine. Used by the ``swarm_backup``, ``swarm_restore`` and
+``swarm_backup_verify`` modules and the ``swarm_backup_host`` filter:
 
 - ``summarize_state`` / ``build_metadata``: the metadata file written next to the archive;
 - ``validate_metadata``, ``checksum_problem``, ``engine_compatibility``, ``unlock_key_problem``
   and ``unsafe_members``: every reason to refuse a restore before anything is touched;
 - ``backup_refusal``: whether stopping the engine on this manager is safe;
+- ``choose_backup_host``: which manager of a play the backup runbook backs up;
+- ``load_metadata``: the metadata file, read and validated;
 - ``compare_state``, ``compare_labels``, ``replica_status``: what a restored swarm holds
   compared to the backup.
 """
@@ -17,14 +20,13 @@ and on file contents, never talks to the engine. Used by the ``swarm_backup`` mo
 from __future__ import annotations
 
 import hashlib
-import re
+import json
 
-from ansible_collections.dockfleet.docker.plugins.module_utils import quorum
+from ansible_collections.dockfleet.docker.plugins.module_utils import quorum, versions
 
 METADATA_FORMAT = 1
 ARCHIVE_ROOT = "swarm"
 
-_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
 _REQUIRED = {
     "format": int,
     "cluster_id": str,
@@ -161,7 +163,45 @@ def backup_refusal(nodes, self_id, accept_outage=False, members=None):
     return None, outage
 
 
+def choose_backup_host(engines, requested=None):
+    """The manager the backup runbook backs up, and how many managers the raft cluster has.
+
+    ``engines`` maps each inventory host of the play to its ``engine_info`` result, in play order. The
+    nodes come from the first manager that lists them. A Ready, reachable non-leader manager is chosen
+    when there is one (the leader keeps the swarm running while its engine is stopped), else the Ready
+    leader; ``requested`` (swarm_backup_host) wins when given. ``backup_refusal`` checks the choice
+    again on the host before its engine stops. Returns ``{"host": name or "", "managers": count}``.
+    """
+    nodes = next(
+        (result.get("nodes") for result in engines.values() if (result or {}).get("nodes")),
+        [],
+    )
+    members = [node for node in nodes if node.get("role") == "manager" and node.get("raft_member")]
+    if requested:
+        return {"host": requested, "managers": len(members)}
+    by_id = dict((node.get("id"), node) for node in members if node.get("state") == "ready")
+    ready = []
+    for host, result in engines.items():
+        node = by_id.get(((result or {}).get("swarm") or {}).get("node_id"))
+        if node and (node.get("leader") or node.get("manager_reachability") == "reachable"):
+            ready.append((bool(node.get("leader")), host))
+    followers = [host for leader, host in ready if not leader]
+    leaders = [host for leader, host in ready if leader]
+    return {"host": (followers + leaders + [""])[0], "managers": len(members)}
+
+
 # ---------------------------------------------------------------- restore checks
+
+
+def load_metadata(path):
+    """The metadata file at ``path``, validated; ``MetadataError`` saying why it cannot be used."""
+    try:
+        with open(path) as handle:
+            metadata = json.load(handle)
+        validate_metadata(metadata)
+    except (OSError, ValueError, MetadataError) as exc:
+        raise MetadataError("Cannot use the metadata file %s: %s Nothing was changed." % (path, exc)) from exc
+    return metadata
 
 
 def validate_metadata(metadata):
@@ -204,12 +244,12 @@ def checksum_problem(expected, actual, archive):
     )
 
 
-def parse_engine_version(text):
-    """``(major, minor, patch)`` from an engine version such as ``26.1.5`` or ``26.1.5+dfsg1``."""
-    match = _VERSION.match(str(text or "").strip())
-    if not match:
+def _engine_release(text):
+    """``(major, minor)`` of an engine version (``versions.release``); MetadataError when it holds none."""
+    parts = versions.release(text)
+    if not parts:
         raise MetadataError("Cannot read the engine version '%s'." % text)
-    return tuple(int(part or 0) for part in match.groups())
+    return (*parts, 0)[:2]
 
 
 def engine_compatibility(backup_version, host_version, allow_newer=True):
@@ -218,8 +258,8 @@ def engine_compatibility(backup_version, host_version, allow_newer=True):
     The same major.minor release is compatible. A newer engine is accepted when ``allow_newer`` (the engine
     migrates raft data forward, never back); an older engine is refused.
     """
-    backup = parse_engine_version(backup_version)
-    host = parse_engine_version(host_version)
+    backup = _engine_release(backup_version)
+    host = _engine_release(host_version)
     if backup[:2] == host[:2]:
         return None, None
     if host[:2] > backup[:2]:

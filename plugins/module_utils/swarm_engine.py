@@ -8,13 +8,33 @@ from __future__ import annotations
 
 import contextlib
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import connect
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+    DEFAULT_DOCKER_HOST,
+    connect,
+    unix_socket,
+)
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (
     MetadataError,
     summarize_state,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.systemd import DockerService, SystemdError
 from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
+
+
+def local_engine(module, what):
+    """The ``Engine`` of this host; fails naming docker_host when the module is pointed at another engine.
+
+    ``what`` completes "The module ... the LOCAL engine", e.g. "stops the engine and archives the swarm state of".
+    """
+    docker_host = module.params.get("docker_host") or DEFAULT_DOCKER_HOST
+    if not unix_socket(docker_host):
+        module.fail_json(
+            msg="docker_host is %s, but this module %s the local engine with systemd and its files on this host, "
+            "whatever engine docker_host names. Nothing was changed. Run the task on the host concerned (delegate_to "
+            "or the play's hosts) and leave docker_host unset, or set it to that host's Unix socket "
+            "(unix:///var/run/docker.sock)." % (docker_host, what)
+        )
+    return Engine(module)
 
 
 class Engine:

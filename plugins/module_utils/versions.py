@@ -24,6 +24,8 @@ import functools
 import re
 
 _RELEASE = re.compile(r"^(\d+(?:\.\d+)*)")
+# A release inside other text: `Docker version 26.1.5, build a72d7cd`, `v27.0`.
+_RELEASE_IN_TEXT = re.compile(r"(\d+\.\d+(?:\.\d+)*)")
 _NUMERIC_REQUEST = re.compile(r"^\d+(?:\.\d+)*$")
 # Docker tags pre-releases `27.0.0~rc.1`, `25.0.0~beta.3`; the `~3` of the 2018
 # scheme (`18.09.1~3-0~debian-stretch`) is a packaging iteration, not a pre-release.
@@ -117,17 +119,19 @@ def upstream(version):
 
 
 def release(version):
-    """The numeric release of a package version or upstream version, as a tuple of ints.
+    """The numeric release of a package version, an engine version or ``docker --version`` output, as a tuple of
+    ints: the one version parser of the collection.
 
     ``5:26.1.5-1~debian.12~bookworm`` -> ``(26, 1, 5)``; ``20.10.24+dfsg1`` (what a
-    Debian-built engine reports) -> ``(20, 10, 24)``; ``18.09.1~3-0~debian-stretch`` -> ``(18, 9, 1)``.
-    Returns ``()`` when there is no leading number.
+    Debian-built engine reports) -> ``(20, 10, 24)``; ``18.09.1~3-0~debian-stretch`` -> ``(18, 9, 1)``;
+    ``Docker version 26.1.5, build a72d7cd`` -> ``(26, 1, 5)``; ``v27.0`` -> ``(27, 0)``.
+    Returns ``()`` when there is no version in it.
     """
     try:
         text = upstream(version)
     except VersionError:
         text = str(version or "").strip()
-    match = _RELEASE.match(text)
+    match = _RELEASE.match(text) or _RELEASE_IN_TEXT.search(text)
     if not match:
         return ()
     return tuple(int(part) for part in match.group(1).split("."))

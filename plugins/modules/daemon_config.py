@@ -213,6 +213,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_schema as schema
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit
+from ansible_collections.dockfleet.docker.plugins.module_utils import versions
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_backups import backups_to_remove
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import (
     Host,
@@ -326,7 +327,7 @@ def main():
     engine_text, can_validate = host.engine(dockerd)
     errors = schema.validate(
         desired,
-        schema.parse_engine_version(engine_text),
+        versions.release(engine_text)[:2] or None,
         params["allow_insecure_tcp"],
         file_stat if params["check_tls_files"] else None,
     )

@@ -169,6 +169,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import engine_packages, versions
 from ansible_collections.dockfleet.docker.plugins.module_utils.apt import Apt, AptError, AptLockTimeout
+from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import read_text
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import client_version, server_version
 from ansible_collections.dockfleet.docker.plugins.module_utils.systemd import DockerService, SystemdError
 from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
@@ -231,14 +232,6 @@ def check_platform(module):
             msg="engine_package supports Debian and Ubuntu (apt) hosts only; this host is %r. "
             "Install docker with your distribution's tools there." % fields.get("PRETTY_NAME", "unknown")
         )
-
-
-def read_file(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except OSError:
-        return None
 
 
 def install(module, apt, service, plan, before_packages, holds_before):
@@ -356,7 +349,7 @@ def main():
 
     managed = set(plan.targets)
     before_packages = dict((name, installed[name]) for name in managed if name in installed)
-    pref_now = read_file(params["preferences_file"])
+    pref_now = read_text(params["preferences_file"])
     pref_wanted = engine_packages.preferences(plan.targets) if params["pin"] else None
     holds_now = held & managed
     holds_wanted = managed if params["pin"] else set()

@@ -27,7 +27,13 @@ REQUIRED_OPTIONS = {
     "swarm": {"state": "absent"},
     "swarm_node": {"node": "worker-1"},
     "swarm_health": {},
-    "swarm_backup": {"state": "verify", "metadata": "/nonexistent/metadata.json"},
+    "swarm_backup": {},
+    "swarm_restore": {
+        "archive": "/nonexistent/archive.tar.gz",
+        "metadata": "/nonexistent/metadata.json",
+        "advertise_addr": "10.0.0.21",
+    },
+    "swarm_backup_verify": {"metadata": "/nonexistent/metadata.json"},
 }
 
 
@@ -60,9 +66,8 @@ def task_results(output):
     return results
 
 
-# Group members whose documentation does not list the attribute yet. swarm_backup is being
-# split into backup and restore modules (issue 17); they extend dockfleet.docker.attributes.actiongroup_docker.
-NOT_YET_DOCUMENTED = {"swarm_backup"}
+# Group members whose documentation does not list the attribute yet.
+NOT_YET_DOCUMENTED = set()
 
 
 def module_docs(modules):

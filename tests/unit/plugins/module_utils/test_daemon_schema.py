@@ -261,16 +261,3 @@ def test_parse_empty_and_broken_files():
         schema.parse("{debug: true}")
     with pytest.raises(ValueError, match="holds a JSON list"):
         schema.parse("[]")
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("Docker version 20.10.24+dfsg1, build 5d6db84", (20, 10)),
-        ("Docker version 26.1.5+dfsg1, build 411e817", (26, 1)),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_parse_engine_version(text, expected):
-    assert schema.parse_engine_version(text) == expected

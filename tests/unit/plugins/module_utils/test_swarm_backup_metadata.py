@@ -18,7 +18,6 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_meta
     compare_labels,
     compare_state,
     engine_compatibility,
-    parse_engine_version,
     replica_status,
     replicas_converged,
     sha256_file,
@@ -230,17 +229,14 @@ def test_checksum(tmp_path):
     assert "corrupted" in problem and "Nothing was changed" in problem and digest in problem
 
 
-@pytest.mark.parametrize(
-    "text, parsed",
-    [("26.1.5", (26, 1, 5)), ("26.1.5+dfsg1", (26, 1, 5)), ("20.10.24", (20, 10, 24)), ("v27.0", (27, 0, 0))],
-)
-def test_engine_versions_parse(text, parsed):
-    assert parse_engine_version(text) == parsed
+@pytest.mark.parametrize("backup", ["26.1.5", "26.1.5+dfsg1", "26.1", "v26.1.0"])
+def test_engine_versions_are_read_as_the_engine_writes_them(backup):
+    assert engine_compatibility(backup, "26.1.9") == (None, None)
 
 
 def test_unreadable_engine_version():
-    with pytest.raises(MetadataError, match="Cannot read the engine version"):
-        parse_engine_version("dev")
+    with pytest.raises(MetadataError, match="Cannot read the engine version 'dev'"):
+        engine_compatibility("dev", "26.1.5")
 
 
 def test_same_release_is_compatible():

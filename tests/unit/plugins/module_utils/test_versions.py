@@ -104,6 +104,11 @@ def test_split_rejects_non_versions(bad):
         (BOOKWORM_27_RC, (27, 0, 0)),
         ("garbage", ()),
         (None, ()),
+        # The engine and the docker CLI as they write it (one parser for every caller).
+        ("Docker version 20.10.24+dfsg1, build 5d6db84", (20, 10, 24)),
+        ("Docker version 26.1.5, build a72d7cd", (26, 1, 5)),
+        ("v27.0", (27, 0)),
+        ("", ()),
     ],
 )
 def test_release(version, expected):

@@ -6,11 +6,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 
 import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.dockfleet.docker.plugins.module_utils import swarm_backup_host
 
 
 class ModuleExit(SystemExit):
@@ -65,3 +68,28 @@ def run_module(monkeypatch):
         return ended.value
 
     return run
+
+
+@pytest.fixture
+def backup_host(tmp_path, monkeypatch):
+    """This host's /etc (daemon.json, subuid, subgid) in tmp_path; returns a writer for daemon.json."""
+    etc = tmp_path / "etc"
+    (etc / "docker").mkdir(parents=True)
+    (etc / "subuid").write_text("dockremap:165536:65536\n")
+    (etc / "subgid").write_text("dockremap:231072:65536\n")
+    daemon_json = etc / "docker" / "daemon.json"
+    monkeypatch.setattr(
+        swarm_backup_host,
+        "host_state",
+        functools.partial(
+            swarm_backup_host.host_state,
+            config_path=str(daemon_json),
+            etc=str(etc),
+            lookup_user={"dockremap": ("dockremap", 999)}.get,
+        ),
+    )
+
+    def write(config):
+        daemon_json.write_text(json.dumps(config))
+
+    return write
