@@ -100,9 +100,11 @@ def test_readme_commands_work_verbatim_as_the_controller_account():
     assert any("dockfleet.docker.site --check --diff" in c for c in commands), commands
     assert any("dockfleet.docker.swarm_backup" in c for c in commands), commands
     assert any("dockfleet.docker.engine_upgrade" in c and "--check" in c for c in commands), commands
+    assert any("dockfleet.docker.daemon_rolling" in c and "--check" in c for c in commands), commands
     for command in commands:
-        if "dockfleet.docker.engine_upgrade" in command and "--check" not in command:
-            continue  # the lab is on the target already; the dry run proves the pre-flight
+        rolling = "dockfleet.docker.engine_upgrade" in command or "dockfleet.docker.daemon_rolling" in command
+        if rolling and "--check" not in command:
+            continue  # the lab is converged already: the dry run proves the pre-flight and an empty plan
         rc, output = shell(command)
         assert rc == 0, "%s\n%s" % (command, output[-4000:])
         assert "sudo: a password is required" not in output
