@@ -21,6 +21,10 @@ AUTHORIZED_KEYS=${DOCKFLEET_AUTHORIZED_KEYS:-/opt/dockfleet/authorized_keys}
 # The controller account that runs the playbooks under test, as an operator would: not root,
 # no sudo rights on this machine. Its SSH key is the one the test hosts trust.
 CONTROLLER_USER=${DOCKFLEET_CONTROLLER_USER:-fleetops}
+# Where the controller account's Ansible finds dockfleet.docker: its ~/.ansible/collections
+# unless DOCKFLEET_CONTROLLER_COLLECTIONS names another directory of that account (so two
+# checkouts tested side by side on one machine do not replace each other's installed copy).
+CONTROLLER_COLLECTIONS=${DOCKFLEET_CONTROLLER_COLLECTIONS:-}
 
 log() { printf '[dockfleet] %s\n' "$*" >&2; }
 die() { printf '[dockfleet] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -126,7 +130,8 @@ as_controller() {
   (
     cd "${CONTROLLER_CWD:-$home}" || exit 1
     exec runuser -u "$CONTROLLER_USER" -- env -i HOME="$home" USER="$CONTROLLER_USER" LOGNAME="$CONTROLLER_USER" \
-      SHELL=/bin/bash LANG=C.UTF-8 PATH="$home/.local/bin:$VENV_DIR/bin:/usr/local/bin:/usr/bin:/bin" "$@"
+      SHELL=/bin/bash LANG=C.UTF-8 PATH="$home/.local/bin:$VENV_DIR/bin:/usr/local/bin:/usr/bin:/bin" \
+      ${CONTROLLER_COLLECTIONS:+ANSIBLE_COLLECTIONS_PATH="$CONTROLLER_COLLECTIONS"} "$@"
   )
 }
 
@@ -162,6 +167,7 @@ install_collection_for_controller() {
   chmod 0755 "$out"
   "$VENV_DIR/bin/ansible-galaxy" collection build --force --output-path "$out" "$repo_root" >/dev/null
   chmod 0644 "$out"/dockfleet-docker-*.tar.gz
-  as_controller ansible-galaxy collection install --force --no-deps "$out"/dockfleet-docker-*.tar.gz >/dev/null
+  as_controller ansible-galaxy collection install --force --no-deps ${CONTROLLER_COLLECTIONS:+-p "$CONTROLLER_COLLECTIONS"} \
+    "$out"/dockfleet-docker-*.tar.gz >/dev/null
   rm -rf "$out"
 }
