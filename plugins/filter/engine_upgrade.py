@@ -93,23 +93,46 @@ def engine_upgrade_preflight_table(hosts, hostvars, plan, problems):
         facts = _facts(hostvars, host)
         row = next((r for r in order if r["host"] == host), {})
         role = row.get("role", "-") + (" (leader)" if row.get("leader") else "")
-        step = "skip" if row.get("action") == "skip" else ("#%d" % index if row else "-")
+        if row.get("action") == "skip":
+            step = "skip"
+        elif row.get("batch"):
+            step = "batch %d" % row["batch"]
+        else:
+            step = "#%d" % index if row else "-"
         before = _get(facts, "_engine_upgrade_before") or "-"
         target = _get(facts, "_engine_upgrade_target") or "-"
         rows.append([host, role, before, target, step, "; ".join(listed) or "ok"])
     return text_table(rows, headers=["HOST", "ROLE", "ENGINE NOW", "TARGET", "PLAN", "PROBLEMS"])
 
 
+def engine_upgrade_batch_table(plan):
+    """The batches of the plan: hosts drained and upgraded together, and what the planner said about each."""
+    rows = []
+    for number, batch in enumerate((plan or {}).get("batches") or [], 1):
+        said = list(batch.get("warnings") or [])
+        said += ["held back for a later batch: %s (%s)" % (", ".join(s["hostnames"]), s["reason"])
+                 for s in batch.get("shrunk") or []]  # fmt: skip
+        if batch.get("global_services"):
+            said.append("global services stopped on these nodes meanwhile: %s" % ", ".join(batch["global_services"]))
+        said += batch.get("notes") or []
+        role = batch.get("role", "-") + (" (leader)" if batch.get("leader") else "")
+        safe = "yes" if batch.get("safe", True) else "NO"
+        rows.append([number, role, ", ".join(batch.get("hosts") or []), safe, " | ".join(said) or "-"])
+    return text_table(rows, headers=["BATCH", "ROLE", "HOSTS", "ROOM KEPT", "NOTES"])
+
+
 def engine_upgrade_summary_table(plan, hostvars):
     """The closing summary: version before and after and the time taken per node, in the order the run took them."""
     order = (plan or {}).get("order") or []
     rows = []
-    seconds = 0
+    batch_seconds = {}
     for row in order:
         facts = _facts(hostvars, row["host"])
         if row.get("action") == "skip":
             before = _get(facts, "_engine_upgrade_before", "-")
-            rows.append([row["host"], row["role"], "%s (unchanged)" % before, "-", "already on the target, skipped"])
+            rows.append(
+                [row["host"], row["role"], "-", "%s (unchanged)" % before, "-", "already on the target, skipped"]
+            )
             continue
         result = _get(facts, "_engine_upgrade_result", {})
         if not result:  # the run stopped before this node
@@ -117,23 +140,28 @@ def engine_upgrade_summary_table(plan, hostvars):
                 [
                     row["host"],
                     row["role"],
+                    row.get("batch") or "-",
                     "%s (unchanged)" % _get(facts, "_engine_upgrade_before", "-"),
                     "-",
                     "not reached",
                 ]
             )
             continue
-        seconds += int(result.get("seconds") or 0)
+        # Nodes of one batch change together: the batch takes as long as its slowest node.
+        batch = row.get("batch") or ("node", row["host"])
+        batch_seconds[batch] = max(batch_seconds.get(batch, 0), int(result.get("seconds") or 0))
         rows.append(
             [
                 row["host"],
                 row["role"],
+                row.get("batch") or "-",
                 "%s -> %s" % (result.get("before"), result.get("after")),
                 "%ss" % result.get("seconds"),
                 result.get("result"),
             ]
         )
-    lines = text_table(rows, headers=["HOST", "ROLE", "ENGINE BEFORE -> AFTER", "TIME", "RESULT"])
+    seconds = sum(batch_seconds.values())
+    lines = text_table(rows, headers=["HOST", "ROLE", "BATCH", "ENGINE BEFORE -> AFTER", "TIME", "RESULT"])
     changed = len([row for row in order if row.get("action") == "upgrade"])
     skipped = len([row for row in order if row.get("action") == "skip"])
     lines.append("%d node(s) changed in %ds, %d already on the target." % (changed, seconds, skipped))
@@ -146,4 +174,5 @@ class FilterModule:
             "engine_upgrade_problems": engine_upgrade_problems,
             "engine_upgrade_preflight_table": engine_upgrade_preflight_table,
             "engine_upgrade_summary_table": engine_upgrade_summary_table,
+            "engine_upgrade_batch_table": engine_upgrade_batch_table,
         }
