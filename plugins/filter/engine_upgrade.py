@@ -19,7 +19,8 @@ def _facts(hostvars, host):
         return {}
 
 
-def _get(facts, name, default=None):
+def fact(facts, name, default=None):
+    """``facts[name]`` (a host's facts, or any mapping), ``default`` when it is missing or None."""
     try:
         value = facts[name]
     except (KeyError, TypeError):
@@ -45,13 +46,13 @@ def engine_upgrade_problems(
             problem(host, UNREACHABLE)
             continue
         facts = _facts(hostvars, host)
-        error = _get(facts, "_engine_upgrade_docker_error", "")
+        error = fact(facts, "_engine_upgrade_docker_error", "")
         if error:
             problem(host, "docker does not answer (%s); is docker.service running?" % error)
-        resolve = _get(facts, "_engine_upgrade_resolve", {})
+        resolve = fact(facts, "_engine_upgrade_resolve", {})
         if "changes" not in resolve:
             problem(host, "target version: %s" % resolve.get("msg", "engine_package gave no result"))
-        sync = _get(facts, "_engine_upgrade_timesync", {})
+        sync = fact(facts, "_engine_upgrade_timesync", {})
         if sync and not sync.get("skipped"):
             if "healthy" in sync:
                 if not sync["healthy"]:
@@ -99,8 +100,8 @@ def engine_upgrade_preflight_table(hosts, hostvars, plan, problems):
             step = "batch %d" % row["batch"]
         else:
             step = "#%d" % index if row else "-"
-        before = _get(facts, "_engine_upgrade_before") or "-"
-        target = _get(facts, "_engine_upgrade_target") or "-"
+        before = fact(facts, "_engine_upgrade_before") or "-"
+        target = fact(facts, "_engine_upgrade_target") or "-"
         rows.append([host, role, before, target, step, "; ".join(listed) or "ok"])
     return text_table(rows, headers=["HOST", "ROLE", "ENGINE NOW", "TARGET", "PLAN", "PROBLEMS"])
 
@@ -129,19 +130,19 @@ def engine_upgrade_summary_table(plan, hostvars):
     for row in order:
         facts = _facts(hostvars, row["host"])
         if row.get("action") == "skip":
-            before = _get(facts, "_engine_upgrade_before", "-")
+            before = fact(facts, "_engine_upgrade_before", "-")
             rows.append(
                 [row["host"], row["role"], "-", "%s (unchanged)" % before, "-", "already on the target, skipped"]
             )
             continue
-        result = _get(facts, "_engine_upgrade_result", {})
+        result = fact(facts, "_engine_upgrade_result", {})
         if not result:  # the run stopped before this node
             rows.append(
                 [
                     row["host"],
                     row["role"],
                     row.get("batch") or "-",
-                    "%s (unchanged)" % _get(facts, "_engine_upgrade_before", "-"),
+                    "%s (unchanged)" % fact(facts, "_engine_upgrade_before", "-"),
                     "-",
                     "not reached",
                 ]

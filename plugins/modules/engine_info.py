@@ -24,11 +24,7 @@ description:
     with the label C(io.dockfleet.managed=true)).
   - Playbooks and roles read the engine with this module rather than parsing C(docker info) or calling the socket.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
-  - dockfleet.docker.attributes.read_only
+  - dockfleet.docker.engine_reader
 options:
   fail_on_down:
     description:
@@ -40,13 +36,9 @@ options:
       - Also list the networks and volumes labelled C(io.dockfleet.managed=true) (RV(networks), RV(volumes)).
     type: bool
     default: false
-notes:
-  - Read-only; check mode runs the same.
 seealso:
   - module: dockfleet.docker.swarm_health
   - module: dockfleet.docker.swarm
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""

@@ -28,11 +28,7 @@ description:
   - The C(dockfleet.docker.engine_upgrade) playbook uses it before and between the nodes it upgrades, the
     C(dockfleet.docker.swarm_restore) playbook to wait for the restored swarm to settle.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.api_timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
-  - dockfleet.docker.attributes.read_only
+  - dockfleet.docker.engine_reader.api_timeout
 options:
   members:
     description:
@@ -89,12 +85,11 @@ options:
     type: int
     default: 2
 notes:
-  - Run it on a manager (delegate to one). It only reads, so check mode changes nothing either.
+  - Run it on a manager (delegate to one).
 seealso:
   - module: dockfleet.docker.swarm_node
   - module: dockfleet.docker.engine_package
-author:
-  - dockfleet maintainers (@dockfleet)
+  - module: dockfleet.docker.engine_info
 """
 
 EXAMPLES = r"""
