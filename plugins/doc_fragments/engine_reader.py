@@ -45,13 +45,15 @@ _READ_ONLY_MEMBER = (
 
 
 class ModuleDocFragment:
-    # The connection options with timeout (fragment dockfleet.docker.engine_reader).
-    DOCUMENTATION = compose(
-        engine.ModuleDocFragment.DOCUMENTATION, engine.ModuleDocFragment.TIMEOUT, *_READ_ONLY_MEMBER
-    )
+    """DOCUMENTATION (fragment dockfleet.docker.engine_reader): the connection options with timeout.
+    API_TIMEOUT (fragment dockfleet.docker.engine_reader.api_timeout): the same for a module whose own option timeout
+    is how long it waits. Both are set below the class, composed when the fragment is loaded."""
 
-    # The same for a module whose own option timeout is how long it waits (fragment
-    # dockfleet.docker.engine_reader.api_timeout).
-    API_TIMEOUT = compose(
-        engine.ModuleDocFragment.DOCUMENTATION, engine.ModuleDocFragment.API_TIMEOUT, *_READ_ONLY_MEMBER
-    )
+
+# Below the class: ansible-test's linters read the class body for literal YAML only.
+ModuleDocFragment.DOCUMENTATION = compose(
+    engine.ModuleDocFragment.DOCUMENTATION, engine.ModuleDocFragment.TIMEOUT, *_READ_ONLY_MEMBER
+)
+ModuleDocFragment.API_TIMEOUT = compose(
+    engine.ModuleDocFragment.DOCUMENTATION, engine.ModuleDocFragment.API_TIMEOUT, *_READ_ONLY_MEMBER
+)

@@ -152,16 +152,14 @@ def test_without_a_batch_size_every_host_is_a_batch_in_the_members_order(run_mod
     members = four_workers_and_a_zone_a_service()
     members = dict(reversed(list(members.items())))
     ended = run_module(swarm_health.main, {"docker_host": client, "members": members})
-    assert [b["hosts"] for b in ended.result["batches"]] == [["host-w4"], ["host-w3"], ["host-w2"], ["host-w1"],
-                                                             ["host-m1"]]  # fmt: skip
+    hosts = [b["hosts"] for b in ended.result["batches"]]
+    assert hosts == [["host-w4"], ["host-w3"], ["host-w2"], ["host-w1"], ["host-m1"]]
 
 
 def test_a_bad_batch_size_is_a_problem_naming_it(run_module, client):
     members = four_workers_and_a_zone_a_service()
     ended = run_module(swarm_health.main, {"docker_host": client, "members": members, "batch_size": "ten"})
     assert not ended.failed
-    assert ended.result["problems"] == [
-        {"host": "swarm", "problem": "batch_size: Batch size 'ten' is neither a count of workers (3) nor a whole "
-                                    'percent of them ("10%").'}
-    ]  # fmt: skip
+    problem = "batch_size: Batch size 'ten' is neither a count of workers (3) nor a whole percent of them (\"10%\")."
+    assert ended.result["problems"] == [{"host": "swarm", "problem": problem}]
     assert ended.result["batches"] == []
