@@ -106,10 +106,11 @@ def engine_upgrade_preflight_table(hosts, hostvars, plan, problems):
     return text_table(rows, headers=["HOST", "ROLE", "ENGINE NOW", "TARGET", "PLAN", "PROBLEMS"])
 
 
-def engine_upgrade_batch_table(plan):
-    """The batches of the plan: hosts drained and upgraded together, and what the planner said about each."""
+def engine_upgrade_batch_table(plan, first=1):
+    """The batches of the plan, numbered from ``first``: hosts drained and upgraded together, and what the planner
+    said about each."""
     rows = []
-    for number, batch in enumerate((plan or {}).get("batches") or [], 1):
+    for number, batch in enumerate((plan or {}).get("batches") or [], int(first)):
         said = list(batch.get("warnings") or [])
         said += ["held back for a later batch: %s (%s)" % (", ".join(s["hostnames"]), s["reason"])
                  for s in batch.get("shrunk") or []]  # fmt: skip
@@ -148,14 +149,15 @@ def engine_upgrade_summary_table(plan, hostvars):
                 ]
             )
             continue
-        # Nodes of one batch change together: the batch takes as long as its slowest node.
-        batch = row.get("batch") or ("node", row["host"])
+        # Nodes of one batch change together: the batch takes as long as its slowest node. The batch the run took
+        # (planned again when its turn came) may differ from the pre-flight's plan.
+        batch = result.get("batch") or row.get("batch") or ("node", row["host"])
         batch_seconds[batch] = max(batch_seconds.get(batch, 0), int(result.get("seconds") or 0))
         rows.append(
             [
                 row["host"],
                 row["role"],
-                row.get("batch") or "-",
+                result.get("batch") or row.get("batch") or "-",
                 "%s -> %s" % (result.get("before"), result.get("after")),
                 "%ss" % result.get("seconds"),
                 result.get("result"),

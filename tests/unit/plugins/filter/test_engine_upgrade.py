@@ -156,3 +156,13 @@ def test_the_preflight_table_names_the_batch_and_the_summary_counts_a_batch_as_i
     lines = engine_upgrade_summary_table(BATCHED, hostvars)
     assert [line.split()[2] for line in lines[1:-1]] == ["-", "1", "1", "2", "3"]
     assert lines[-1] == "4 node(s) changed in 145s, 1 already on the target."
+
+
+def test_a_round_numbers_its_one_batch_and_the_summary_takes_the_batch_the_run_took():
+    lines = engine_upgrade_batch_table({"batches": BATCHED["batches"][1:2]}, 4)
+    assert lines[1].split()[:3] == ["4", "worker", "w2"]
+    hostvars = {
+        "w2": {"_engine_upgrade_result": {"before": "1", "after": "2", "seconds": 5, "result": "ok", "batch": 4}}
+    }
+    lines = engine_upgrade_summary_table({"order": BATCHED["order"][3:4]}, hostvars)
+    assert lines[1].split()[:3] == ["w2", "worker", "4"]
