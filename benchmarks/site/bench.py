@@ -10,9 +10,13 @@ Subcommands (each writes what it measured to benchmarks/site/results-<name>.json
   collection NAME DIR
                     build the collection from the checkout DIR and install it for the controller account in
                     ~fleetops/.ansible/collections-bench-NAME (e.g. before from the 716e019 worktree, after from main)
-  site              converge the site fleet with every collection until a run changes nothing, then measure in
-                    rounds, interleaved: for 3 and 9 hosts, for before and after, a no-op run and a --check run,
-                    wall time and task results per host (PLAY RECAP)
+  converge NAME     converge the site fleet with collection NAME (dockfleet.docker.site), e.g. once with before
+                    while the roles being measured as after are still changing
+  site [ROUNDS [NAME ...]]
+                    converge the site fleet once with each collection NAME (default after, before: the end states
+                    must agree, what a converge changes is recorded), then measure ROUNDS rounds (default 1),
+                    interleaved: for 3 and 9 hosts, for before and after, a no-op run and a --check run, wall time
+                    and task results per host (PLAY RECAP)
   upgrade           bring the upgrade fleet to engine 20.10 with a swarm and services, then upgrade it to 26.1 with
                     dockfleet.docker.engine_upgrade one node at a time, back to 20.10, and to 26.1 again in batches
                     of 3 workers, each with the probe of molecule/upgrade requesting the service on every node
@@ -210,25 +214,29 @@ def collection_commit(name):
 # ------------------------------------------------------------------ site
 
 
-def site(rounds):
+def converge(name):
+    directory = fleet_dir("site")
+    play = ["ansible-playbook", "-i", "inventory", "-b", "dockfleet.docker.site"]
+    seconds, output, rc = as_controller(
+        play, collection=name, cwd=directory, log_to=os.path.join(directory, "site.log"), check=False
+    )
+    changed = sum(h["changed"] for h in recap(output).values())
+    log("converge with %s: %ss, rc %d, changed %d" % (name, seconds, rc, changed))
+    if rc != 0:
+        raise SystemExit("converge with %s failed: see %s/site.log" % (name, directory))
+    return {"collection": name, "seconds": seconds, "changed": changed}
+
+
+def site(rounds, settle_with=("after", "before")):
     directory = fleet_dir("site")
     logfile = os.path.join(directory, "site.log")
     variants = ("before", "after")
     three = ",".join(hosts("site")[:3])
     sizes = {"3": ["--limit", three], "9": []}
     play = ["ansible-playbook", "-i", "inventory", "-b", "dockfleet.docker.site"]
-    # A converge with each collection, the last one with the one measured first, until a run changes nothing
-    # (the two may disagree on an end state: what they change back and forth is reported).
-    settle = {}
-    for variant in ("after", "before", "after", "before"):
-        seconds, output, rc = as_controller(play, collection=variant, cwd=directory, log_to=logfile, check=False)
-        found = recap(output)
-        settle.setdefault(variant, []).append(
-            {"seconds": seconds, "rc": rc, "changed": sum(h["changed"] for h in found.values())}
-        )
-        log("converge with %s: %ss, rc %d, changed %s" % (variant, seconds, rc, settle[variant][-1]["changed"]))
-        if rc != 0:
-            raise SystemExit("converge with %s failed: see %s" % (variant, logfile))
+    # A converge with each collection, so that both have applied their end state (they may disagree on one: what
+    # they change back and forth shows in the changed counts of the measured runs).
+    settle = [converge(name) for name in settle_with]
     runs = []
     for number in range(1, rounds + 1):
         order = variants if number % 2 else tuple(reversed(variants))
@@ -374,8 +382,10 @@ def main():
         down()
     elif command == "collection":
         collection(sys.argv[2], sys.argv[3])
+    elif command == "converge":
+        converge(sys.argv[2])
     elif command == "site":
-        site(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
+        site(int(sys.argv[2]) if len(sys.argv) > 2 else 1, sys.argv[3:] or ("after", "before"))
     elif command == "upgrade":
         upgrade(sys.argv[2] if len(sys.argv) > 2 else "after")
     else:
