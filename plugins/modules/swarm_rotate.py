@@ -24,7 +24,7 @@ description:
   - The whole request is checked before anything changes. O(unlock_key) needs autolock on; O(ca) is refused when an
     external CA signs the swarm's certificates or a rotation started elsewhere is still in progress.
   - Returns the new join tokens and the new unlock key once, in the run that rotates them. They grant membership
-    of the swarm and unlock its managers: use C(no_log) on the task and store the unlock key in a vault at once.
+    of the swarm and unlock its managers. Use C(no_log) on the task and store the unlock key in a vault at once.
     Old tokens are refused for joining from then on; the old unlock key no longer unlocks a restarted manager.
 extends_documentation_fragment:
   - dockfleet.docker.engine
