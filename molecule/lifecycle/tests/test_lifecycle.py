@@ -120,12 +120,13 @@ def leader():
     return next(line.split()[0] for line in nodes.splitlines() if line.endswith("Leader"))
 
 
-def served_certificate(name, cafile=CLIENT / "ca.pem", client=True, port=2376, check_hostname=True):
-    """The DER certificate the node's port serves, after a handshake verified against ``cafile``."""
+def served_certificate(name, cafile=CLIENT / "ca.pem", client=CLIENT, port=2376, check_hostname=True):
+    """The DER certificate the node's port serves, after a handshake verified against ``cafile`` with the client
+    certificate in the directory ``client`` (none when None)."""
     context = ssl.create_default_context(cafile=str(cafile))
     context.check_hostname = check_hostname
     if client:
-        context.load_cert_chain(str(CLIENT / "cert.pem"), str(CLIENT / "key.pem"))
+        context.load_cert_chain(str(client / "cert.pem"), str(client / "key.pem"))
     raw = socket.create_connection((ADDRESS[name], port), timeout=10)
     with context.wrap_socket(raw, server_hostname=ADDRESS[name]) as tls:
         tls.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
@@ -229,7 +230,7 @@ def test_check_mode_plans_every_renewal_and_credential_and_changes_nothing():
 def test_unknown_target_is_refused_naming_the_choices():
     rc, output = rotate("tls,certs")
     assert rc != 0
-    assert "rotate_targets must name one or more of tls, join_tokens, swarm_ca, unlock_key" in output
+    assert "rotate_targets must name one or more of tls, tls_ca, join_tokens, swarm_ca, unlock_key" in output
     assert "not tls,certs" in output
 
 
@@ -299,7 +300,7 @@ def test_tls_renews_every_due_certificate_one_node_at_a_time_with_the_service_an
             served_certificate(name, cafile=pinned)
     # Without a client certificate the daemon still refuses.
     with pytest.raises((ssl.SSLError, ConnectionResetError, AssertionError, OSError)):
-        served_certificate(MANAGERS[0], client=False)
+        served_certificate(MANAGERS[0], client=None)
     # One node at a time, in the plan's order (the leader of before the run last).
     planned = re.findall(r"tls (\S+) \(manager, certificate valid until \S+\): renew", output)
     restarts = [
@@ -322,7 +323,59 @@ def test_tls_rerun_renews_nothing_and_restarts_nothing():
     assert {name: served_certificate(name) for name in MANAGERS} == served
 
 
-# 3. join tokens ---------------------------------------------------------------------------------------------
+# 3. a new TLS CA ---------------------------------------------------------------------------------------------
+
+
+def test_tls_ca_new_ca_with_overlap_old_client_refused_new_accepted():
+    old_client = WORKSPACE / "old-client"
+    shutil.rmtree(old_client, ignore_errors=True)
+    shutil.copytree(CLIENT, old_client)
+    old_ca = (PKI / "ca.pem").read_text()
+    restarted = {name: started_at(name) for name in MANAGERS}
+    probe = start_probe("tls_ca")
+    try:
+        rc, output = rotate("tls_ca")
+    finally:
+        report = stop_probe(probe)
+    assert rc == 0, output
+    assert report["failed"] == 0, "rounds where no node answered: %s" % report["failures"][:5]
+    new_ca = (PKI / "ca.pem").read_text()
+    assert new_ca != old_ca and (CLIENT / "ca.pem").read_text() == new_ca
+    assert not (PKI / "ca-next.pem").exists() and not (PKI / "ca-key-next.pem").exists()
+    assert (PKI / "ca-round").read_text().strip() == ROUND
+    # Two passes, one node at a time each: trust both CAs with a certificate of the new one, then only the new one.
+    restarts = [
+        re.search(r"changed: \[(\S+)\]", chunk).group(1)
+        for chunk in output.split("TASK [")
+        if chunk.startswith("Restart dockerd, which reads its TLS files only when it starts]")
+    ]
+    assert sorted(restarts) == sorted(MANAGERS * 2), output
+    for name in MANAGERS:
+        assert started_at(name) != restarted[name]
+        assert host(name).file("/etc/docker/tls/ca.pem").content_string.strip() == new_ca.strip()
+        assert served_certificate(name)
+        listing = docker_over_tls(name, "node", "ls", "--format", "{{.Hostname}} {{.Status}}")
+        assert listing.returncode == 0, listing.stderr
+        # The old client certificate is refused; the old CA does not verify the node any more.
+        with pytest.raises((ssl.SSLError, ConnectionResetError, AssertionError, OSError)):
+            served_certificate(name, client=old_client)
+        with pytest.raises(ssl.SSLCertVerificationError):
+            served_certificate(name, cafile=old_client / "ca.pem")
+    wait_all_ready()
+
+
+def test_tls_ca_rerun_changes_nothing():
+    restarted = {name: started_at(name) for name in MANAGERS}
+    ca = (PKI / "ca.pem").read_text()
+    rc, output = rotate("tls_ca")
+    assert rc == 0, output
+    assert all(changed == 0 for changed, _failed in recap(output).values()), output
+    assert "is in place, nothing to do" in output
+    assert {name: started_at(name) for name in MANAGERS} == restarted
+    assert (PKI / "ca.pem").read_text() == ca
+
+
+# 4. join tokens ---------------------------------------------------------------------------------------------
 
 
 def test_join_tokens_old_refused_new_accepted():
@@ -339,7 +392,7 @@ def test_join_tokens_old_refused_new_accepted():
     assert "token" in refused.lower(), refused
 
 
-# 4. swarm root CA -------------------------------------------------------------------------------------------
+# 5. swarm root CA -------------------------------------------------------------------------------------------
 
 
 def test_swarm_ca_every_node_on_the_new_root_old_root_refused():
@@ -355,7 +408,7 @@ def test_swarm_ca_every_node_on_the_new_root_old_root_refused():
     new_root = WORKSPACE / "swarm-root-new.pem"
     new_root.write_text(new["root"])
     for name in MANAGERS:
-        assert served_certificate(name, cafile=new_root, client=False, port=2377, check_hostname=False)
+        assert served_certificate(name, cafile=new_root, client=None, port=2377, check_hostname=False)
     # The tokens carry the root's digest: they changed with it, and a node holding a token of the old root is
     # refused (it finds a root other than the one its token names); the new token is accepted.
     assert new["manager"] != old["manager"]
@@ -363,7 +416,7 @@ def test_swarm_ca_every_node_on_the_new_root_old_root_refused():
     assert "does not match fingerprint" in refused, refused
 
 
-# 5. unlock key ----------------------------------------------------------------------------------------------
+# 6. unlock key ----------------------------------------------------------------------------------------------
 
 
 def test_unlock_key_written_once_old_refused_new_accepted():
@@ -394,14 +447,14 @@ def test_unlock_key_written_once_old_refused_new_accepted():
     wait_all_ready()
 
 
-# 6. re-run --------------------------------------------------------------------------------------------------
+# 7. re-run --------------------------------------------------------------------------------------------------
 
 
 def test_rerun_of_every_target_changes_nothing():
     secrets = swarm_secrets()
     restarted = {name: started_at(name) for name in MANAGERS}
     key_file = UNLOCK_FILE.read_text()
-    rc, output = rotate("tls,join_tokens,swarm_ca,unlock_key")
+    rc, output = rotate("tls,tls_ca,join_tokens,swarm_ca,unlock_key")
     assert rc == 0, output
     assert all(changed == 0 for changed, _failed in recap(output).values()), output
     assert "rotated nothing; already rotated in this round: worker_token, manager_token, unlock_key, ca" in output
