@@ -421,7 +421,11 @@ def test_swarm_ca_every_node_on_the_new_root_old_root_refused():
 
 def test_unlock_key_written_once_old_refused_new_accepted():
     old = swarm_secrets()
-    rc, output = rotate("unlock_key")
+    vault_password = WORKSPACE / "vault-password"
+    vault_password.write_text("lifecycle-vault-password\n")
+    vault_password.chmod(0o600)
+    controller.give(vault_password)
+    rc, output = rotate("unlock_key", "rotate_vault_password_file=%s" % vault_password)
     assert rc == 0, output
     new = swarm_secrets()
     assert new["unlock"] != old["unlock"]
@@ -429,7 +433,14 @@ def test_unlock_key_written_once_old_refused_new_accepted():
     assert oct(UNLOCK_FILE.stat().st_mode & 0o777) == "0o600"
     assert oct(UNLOCK_FILE.parent.stat().st_mode & 0o777) == "0o700"
     assert UNLOCK_FILE.stat().st_uid == controller.account().pw_uid
-    assert yaml.safe_load(UNLOCK_FILE.read_text())["swarm_unlock_key"] == new["unlock"]
+    # Written vault-encrypted: the key is not in the file in the clear, and ansible-vault opens it.
+    assert UNLOCK_FILE.read_text().startswith("$ANSIBLE_VAULT;")
+    assert new["unlock"] not in UNLOCK_FILE.read_text()
+    opened = controller.run(
+        ["ansible-vault", "view", "--vault-password-file", vault_password, UNLOCK_FILE], cwd=WORKSPACE
+    )
+    assert opened.returncode == 0, opened.stderr
+    assert yaml.safe_load(opened.stdout)["swarm_unlock_key"] == new["unlock"]
     # A manager that restarts is locked; the old key no longer opens it, the new one does.
     time.sleep(5)  # the managers re-encrypt their keys with the new one as the update reaches them
     restarting = next(name for name in MANAGERS if name != leader())
