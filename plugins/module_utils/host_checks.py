@@ -19,21 +19,24 @@ from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_sch
 ENGINE_PACKAGE = "docker-ce"
 ENGINE_PACKAGES = ("docker-ce", "docker-ce-cli", "containerd.io")
 
-# The hardened-preset controls the report checks, by CIS Docker Benchmark number. Each reads daemon.json (or the
-# TLS files it names) as the host has it; "n/a" where the control does not apply to the host.
+# The hardened-preset controls the report checks, by CIS Docker Benchmark v1.6.0 number (the numbering of the daemon
+# role's README). Each reads daemon.json (or a file it names) as the host has it; "n/a" where the control does not
+# apply to the host.
 CONTROLS = (
     ("2.2", "icc off: no traffic between containers on the default bridge"),
     ("2.7", "TLS client verification on every TCP socket"),
     ("2.9", "user namespace remapping (userns-remap)"),
-    ("2.12", "logs bounded (json-file/local with max-size) or shipped by another driver"),
-    ("2.14", "live-restore on (not applicable on swarm members: dockerd refuses it there)"),
-    ("2.18", "no-new-privileges on"),
-    ("3.10", "TLS CA certificate root-owned, 0444 or stricter"),
-    ("3.12", "TLS server certificate root-owned, 0444 or stricter"),
-    ("3.14", "TLS server key root-owned, 0400 or stricter"),
+    ("2.13", "centralized and remote logging (a log driver that does not keep the logs in files on the host)"),
+    ("2.14", "no-new-privileges on"),
+    ("2.15", "live-restore on (not applicable on swarm members: dockerd refuses it there)"),
+    ("2.16", "userland proxy off"),
+    ("3.9/3.10", "TLS CA certificate root-owned, 0444 or stricter"),
+    ("3.11/3.12", "TLS server certificate root-owned, 0444 or stricter"),
+    ("3.13/3.14", "TLS server key root-owned, 0400 or stricter"),
+    ("3.17/3.18", "daemon.json root-owned, 0644 or stricter"),
 )
-_TLS_FILES = (("3.10", "tlscacert", 0o444), ("3.12", "tlscert", 0o444), ("3.14", "tlskey", 0o400))
-_LOCAL_LOG_DRIVERS = ("json-file", "local")
+_TLS_FILES = (("3.9/3.10", "tlscacert", 0o444), ("3.11/3.12", "tlscert", 0o444), ("3.13/3.14", "tlskey", 0o400))
+_FILE_LOG_DRIVERS = ("json-file", "local", "none")
 _PIN = re.compile(r"^Package:\s*(\S+)\s*\nPin:\s*version\s+(\S+)", re.M)
 
 
@@ -88,7 +91,7 @@ def _control(number, status, detail):
 
 def _file_control(number, path, limit, file_stat):
     if not path:
-        return _control(number, "n/a", "no TLS file configured")
+        return _control(number, "n/a", "not configured")
     if file_stat is None:
         return _control(number, "fail", "%s is missing" % path)
     mode = stat.S_IMODE(file_stat["mode"])
@@ -102,51 +105,50 @@ def _file_control(number, path, limit, file_stat):
     return _control(number, "pass", "%s %04o root:root" % (path, mode))
 
 
-def controls(config, file_stats, swarm_member):
+def controls(config, file_stats, swarm_member, config_path=None):
     """The hardened-preset controls (``CONTROLS``) for a host's daemon.json ``config``; ``file_stats`` maps each TLS
-    file daemon.json names to ``{mode, uid, gid}`` or None when missing; ``swarm_member``: the engine is in a swarm."""
+    file daemon.json names, and ``config_path`` (daemon.json itself), to ``{mode, uid, gid}`` or None when missing;
+    ``swarm_member``: the engine is in a swarm."""
     config = config or {}
+    file_stats = file_stats or {}
     result = []
     icc = config.get("icc", True)
-    result.append(
-        _control(
-            "2.2",
-            "pass" if icc is False else "fail",
-            "icc is %s" % ("false" if icc is False else "on (default)" if "icc" not in config else icc),
-        )
-    )
+    icc_text = "false" if icc is False else ("on (default)" if "icc" not in config else str(icc))
+    result.append(_control("2.2", "pass" if icc is False else "fail", "icc is %s" % icc_text))
     tcp = schema.tcp_hosts(config)
     if not tcp:
         result.append(_control("2.7", "n/a", "no TCP socket"))
     else:
         verified = config.get("tlsverify") is True
-        result.append(
-            _control(
-                "2.7",
-                "pass" if verified else "fail",
-                "%s with tlsverify %s" % (", ".join(tcp), "on" if verified else "off"),
-            )
-        )
+        detail = "%s with tlsverify %s" % (", ".join(tcp), "on" if verified else "off")
+        result.append(_control("2.7", "pass" if verified else "fail", detail))
     remap = config.get("userns-remap") or ""
     result.append(_control("2.9", "pass" if remap else "fail", "userns-remap %s" % (remap or "not set")))
     driver = config.get("log-driver") or "json-file"
-    opts = config.get("log-opts") or {}
-    if driver in _LOCAL_LOG_DRIVERS:
-        bounded = bool(opts.get("max-size"))
-        detail = "%s%s" % (driver, " max-size %s" % opts["max-size"] if bounded else " without max-size (unbounded)")
-        result.append(_control("2.12", "pass" if bounded else "fail", detail))
-    else:
-        result.append(_control("2.12", "pass" if driver != "none" else "fail", "log-driver %s" % driver))
+    local = driver in _FILE_LOG_DRIVERS
+    result.append(
+        _control(
+            "2.13",
+            "fail" if local else "pass",
+            "log-driver %s%s" % (driver, " keeps the logs on the host" if local else ""),
+        )
+    )
+    nnp = config.get("no-new-privileges") is True
+    result.append(_control("2.14", "pass" if nnp else "fail", "no-new-privileges %s" % ("on" if nnp else "off")))
     live = config.get("live-restore") is True
     if swarm_member:
-        result.append(_control("2.14", "n/a", "swarm member: live-restore %s" % ("on" if live else "off")))
+        result.append(_control("2.15", "n/a", "swarm member: live-restore %s" % ("on" if live else "off")))
     else:
-        result.append(_control("2.14", "pass" if live else "fail", "live-restore %s" % ("on" if live else "off")))
-    nnp = config.get("no-new-privileges") is True
-    result.append(_control("2.18", "pass" if nnp else "fail", "no-new-privileges %s" % ("on" if nnp else "off")))
+        result.append(_control("2.15", "pass" if live else "fail", "live-restore %s" % ("on" if live else "off")))
+    proxy = config.get("userland-proxy", True) is not False
+    result.append(_control("2.16", "fail" if proxy else "pass", "userland-proxy %s" % ("on" if proxy else "off")))
     for number, key, limit in _TLS_FILES:
         path = config.get(key)
-        result.append(_file_control(number, path, limit, (file_stats or {}).get(path)))
+        result.append(_file_control(number, path, limit, file_stats.get(path)))
+    if config_path:
+        result.append(_file_control("3.17/3.18", config_path, 0o644, file_stats.get(config_path)))
+    else:
+        result.append(_control("3.17/3.18", "n/a", "no daemon.json"))
     return result
 
 

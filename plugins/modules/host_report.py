@@ -39,7 +39,7 @@ options:
   daemon_settings:
     description:
       - The C(daemon.json) settings the inventory declares, as the daemon role builds them; a key set to C(null) is
-        declared absent. RV(daemon.drift) lists the keys whose value differs. Not compared when not given.
+        declared absent. C(drift) in RV(daemon) lists the keys whose value differs. Not compared when not given.
     type: dict
   daemon_config_mode:
     description:
@@ -65,10 +65,11 @@ options:
     default: chrony.service
 notes:
   - Needs root to read the TLS server key's mode and the swarm node certificate (C(become)).
-  - The hardened-preset controls are the CIS Docker Benchmark recommendations 2.2 (icc off), 2.7 (TLS client
-    verification on TCP sockets), 2.9 (userns-remap), 2.12 (bounded or shipped logs), 2.14 (live-restore, not
-    applicable on swarm members), 2.18 (no-new-privileges), 3.10, 3.12 and 3.14 (owner and mode of the TLS CA,
-    certificate and key that C(daemon.json) names).
+  - The hardened-preset controls are these of the CIS Docker Benchmark v1.6.0 (the numbering of the daemon role's
+    README) - 2.2 (icc off), 2.7 (TLS client verification on TCP sockets), 2.9 (userns-remap), 2.13 (a log driver that
+    does not keep the logs in files on the host), 2.14 (no-new-privileges), 2.15 (live-restore, not applicable on swarm
+    members), 2.16 (userland proxy off), 3.9/3.10, 3.11/3.12, 3.13/3.14 (owner and mode of the TLS CA, certificate and
+    key that C(daemon.json) names) and 3.17/3.18 (owner and mode of C(daemon.json)).
 seealso:
   - module: dockfleet.docker.engine_info
   - module: dockfleet.docker.timesync_check
@@ -97,8 +98,8 @@ engine:
            pinned: true, pinned_version: "5:26.1.5-1~debian.12~bookworm"}
 daemon:
   description:
-    - C(daemon.json) as read (RV(daemon.config)), whether it exists, why it could not be read (RV(daemon.error)), and
-      RV(daemon.drift) - each key whose value differs from O(daemon_settings), with the current and the declared value
+    - C(daemon.json) as read (C(config)), whether it exists, why it could not be read (C(error)), and
+      C(drift) - each key whose value differs from O(daemon_settings), with the current and the declared value
       (null means absent) and whether applying it needs a restart; null when O(daemon_settings) is not given.
   returned: always
   type: dict
@@ -284,7 +285,7 @@ def main():
     daemon = read_daemon(params)
     tls_files = dict((key, daemon["config"].get(key)) for key in schema.TLS_FILE_KEYS if daemon["config"].get(key))
     stats = {}
-    for path in tls_files.values():
+    for path in list(tls_files.values()) + ([params["daemon_config_path"]] if daemon["exists"] else []):
         found = file_stat(path)
         stats[path] = dict(mode=found.st_mode, uid=found.st_uid, gid=found.st_gid) if found else None
 
@@ -301,7 +302,9 @@ def main():
         swarm=swarm,
         cluster=cluster,
         time=read_time(module, Systemd(module, required=False)),
-        controls=report.controls(daemon["config"], stats, member),
+        controls=report.controls(
+            daemon["config"], stats, member, params["daemon_config_path"] if daemon["exists"] else None
+        ),
     )
 
 

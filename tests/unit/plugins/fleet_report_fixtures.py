@@ -14,8 +14,8 @@ UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 12, 2, 17, 0, 0, tzinfo=UTC)
 CONTROLS = [
     {"id": "2.2", "title": "icc off", "status": "pass", "detail": "icc is false"},
-    {"id": "2.14", "title": "live-restore on", "status": "n/a", "detail": "swarm member: live-restore off"},
-    {"id": "2.18", "title": "no-new-privileges on", "status": "pass", "detail": "no-new-privileges on"},
+    {"id": "2.15", "title": "live-restore on", "status": "n/a", "detail": "swarm member: live-restore off"},
+    {"id": "2.14", "title": "no-new-privileges on", "status": "pass", "detail": "no-new-privileges on"},
 ]
 NODES = [
     {

@@ -12,7 +12,7 @@ import datetime
 from ansible_collections.dockfleet.docker.plugins.module_utils.fleet_report import assemble, expiry
 from ansible_collections.dockfleet.docker.tests.unit.plugins.fleet_report_fixtures import NOW, declared, results
 
-HOSTS = ["mgr-1", "wrk-1"]
+HOSTS = ("mgr-1", "wrk-1")
 
 
 def report(found=None, wanted=None, hosts=HOSTS, **options):

@@ -20,8 +20,8 @@ HARDENED = {
     "userns-remap": "default",
     "no-new-privileges": True,
     "live-restore": False,
-    "log-driver": "json-file",
-    "log-opts": {"max-size": "10m", "max-file": "3"},
+    "log-driver": "journald",
+    "userland-proxy": False,
     "hosts": ["fd://", "tcp://0.0.0.0:2376"],
     "tlsverify": True,
     "tlscacert": "/etc/docker/tls/ca.pem",
@@ -32,7 +32,9 @@ GOOD_STATS = {
     "/etc/docker/tls/ca.pem": {"mode": 0o100444, "uid": 0, "gid": 0},
     "/etc/docker/tls/server-cert.pem": {"mode": 0o100444, "uid": 0, "gid": 0},
     "/etc/docker/tls/server-key.pem": {"mode": 0o100400, "uid": 0, "gid": 0},
+    "/etc/docker/daemon.json": {"mode": 0o100644, "uid": 0, "gid": 0},
 }
+DAEMON_JSON = "/etc/docker/daemon.json"
 
 
 def test_the_pinned_versions_of_the_engine_role_preferences_file():
@@ -88,18 +90,20 @@ def statuses(controls):
 
 
 def test_every_control_passes_on_a_hardened_swarm_member():
-    controls = report.controls(HARDENED, GOOD_STATS, swarm_member=True)
+    controls = report.controls(HARDENED, GOOD_STATS, swarm_member=True, config_path=DAEMON_JSON)
     assert [control["id"] for control in controls] == [number for number, _title in report.CONTROLS]
     assert statuses(controls) == {
         "2.2": "pass",
         "2.7": "pass",
         "2.9": "pass",
-        "2.12": "pass",
-        "2.14": "n/a",
-        "2.18": "pass",
-        "3.10": "pass",
-        "3.12": "pass",
-        "3.14": "pass",
+        "2.13": "pass",
+        "2.14": "pass",
+        "2.15": "n/a",
+        "2.16": "pass",
+        "3.9/3.10": "pass",
+        "3.11/3.12": "pass",
+        "3.13/3.14": "pass",
+        "3.17/3.18": "pass",
     }
     assert controls[0]["detail"] == "icc is false"
 
@@ -110,31 +114,37 @@ def test_an_empty_daemon_json_fails_what_docker_does_not_do_by_default():
         "2.2": "fail",
         "2.7": "n/a",
         "2.9": "fail",
-        "2.12": "fail",
+        "2.13": "fail",
         "2.14": "fail",
-        "2.18": "fail",
-        "3.10": "n/a",
-        "3.12": "n/a",
-        "3.14": "n/a",
+        "2.15": "fail",
+        "2.16": "fail",
+        "3.9/3.10": "n/a",
+        "3.11/3.12": "n/a",
+        "3.13/3.14": "n/a",
+        "3.17/3.18": "n/a",
     }
     details = dict((control["id"], control["detail"]) for control in controls)
     assert details["2.2"] == "icc is on (default)"
-    assert details["2.12"] == "json-file without max-size (unbounded)"
+    assert details["2.13"] == "log-driver json-file keeps the logs on the host"
+    assert details["2.16"] == "userland-proxy on"
 
 
-def test_tls_files_too_open_or_not_roots_and_tcp_without_verification():
-    config = dict(HARDENED, tlsverify=False, **{"live-restore": True, "log-driver": "journald"})
+def test_files_too_open_or_not_roots_and_tcp_without_verification():
+    config = dict(HARDENED, tlsverify=False, **{"live-restore": True, "log-driver": "syslog"})
     stats = dict(GOOD_STATS)
     stats["/etc/docker/tls/server-key.pem"] = {"mode": 0o100640, "uid": 0, "gid": 0}
     stats["/etc/docker/tls/server-cert.pem"] = {"mode": 0o100444, "uid": 1000, "gid": 0}
     stats["/etc/docker/tls/ca.pem"] = None
-    controls = dict((control["id"], control) for control in report.controls(config, stats, swarm_member=False))
+    stats[DAEMON_JSON] = {"mode": 0o100666, "uid": 0, "gid": 0}
+    found = report.controls(config, stats, swarm_member=False, config_path=DAEMON_JSON)
+    controls = dict((control["id"], control) for control in found)
     assert controls["2.7"]["status"] == "fail" and "tlsverify off" in controls["2.7"]["detail"]
-    assert controls["2.12"]["status"] == "pass" and controls["2.12"]["detail"] == "log-driver journald"
-    assert controls["2.14"]["status"] == "pass"
-    assert controls["3.10"] == dict(controls["3.10"], status="fail", detail="/etc/docker/tls/ca.pem is missing")
-    assert controls["3.12"]["detail"] == "/etc/docker/tls/server-cert.pem: owner 1000:0 (root:root)"
-    assert controls["3.14"]["detail"] == "/etc/docker/tls/server-key.pem: mode 0640 (at most 0400)"
+    assert controls["2.13"]["status"] == "pass" and controls["2.13"]["detail"] == "log-driver syslog"
+    assert controls["2.15"]["status"] == "pass"
+    assert controls["3.9/3.10"] == dict(controls["3.9/3.10"], status="fail", detail="/etc/docker/tls/ca.pem is missing")
+    assert controls["3.11/3.12"]["detail"] == "/etc/docker/tls/server-cert.pem: owner 1000:0 (root:root)"
+    assert controls["3.13/3.14"]["detail"] == "/etc/docker/tls/server-key.pem: mode 0640 (at most 0400)"
+    assert controls["3.17/3.18"]["detail"] == "/etc/docker/daemon.json: mode 0666 (at most 0644)"
 
 
 TRACKING_SYNCED = (
