@@ -78,6 +78,14 @@ options:
       - Seconds to wait for the apt/dpkg lock held by another process (unattended-upgrades, another run) before failing.
     type: int
     default: 300
+  host_lock_timeout:
+    description:
+      - Seconds to wait for another run that holds this host's engine lock (C(/run/dockfleet/dockerd.lock)) before
+        failing. The module holds the lock from reading the installed packages to its last change (not in check mode),
+        so two runs against one host at the same time never both install; the second one waits, then finds the
+        packages installed and reports no change. The timeout message names the run that holds the lock.
+    type: int
+    default: 300
   start_timeout:
     description:
       - Seconds to wait for the engine API to answer after an install. An engine that does not answer in time counts as
@@ -95,6 +103,8 @@ options:
     type: path
     default: /etc/apt/preferences.d/dockfleet-docker-engine.pref
 notes:
+  - Holds the host lock C(/run/dockfleet/dockerd.lock) while it reads, compares and changes (see O(host_lock_timeout));
+    the daemon_config module takes the same lock.
   - Supports check mode (the from-to plan is reported, nothing is touched) and diff mode.
   - Needs systemd (docker.service) on the host.
   - The P(dockfleet.docker.engine#role) role sets up the repository, runs this module, installs python3-docker and manages
@@ -171,6 +181,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils import engine_pac
 from ansible_collections.dockfleet.docker.plugins.module_utils.apt import Apt, AptError, AptLockTimeout
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import read_text
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import client_version, server_version
+from ansible_collections.dockfleet.docker.plugins.module_utils.host_lock import ENGINE, host_lock
 from ansible_collections.dockfleet.docker.plugins.module_utils.systemd import DockerService, SystemdError
 from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
 
@@ -302,27 +313,9 @@ def apply_pin(module, apt, pref_now, pref_wanted, holds_now, holds_wanted):
     apt.hold(holds_wanted - holds_now)
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            version=dict(type="str", required=True),
-            allow_downgrade=dict(type="bool", default=False),
-            pin=dict(type="bool", default=True),
-            plugins=dict(type="list", elements="str", default=[]),
-            containerd_version=dict(type="str"),
-            flavor=dict(type="str", default="docker-ce", choices=list(engine_packages.FLAVORS)),
-            update_cache=dict(type="bool", default=False),
-            lock_timeout=dict(type="int", default=300),
-            start_timeout=dict(type="int", default=120),
-            docker_socket=dict(type="path", default="/var/run/docker.sock"),
-            preferences_file=dict(type="path", default="/etc/apt/preferences.d/dockfleet-docker-engine.pref"),
-        ),
-        supports_check_mode=True,
-    )
+def converge(module, apt, service):
+    """Read the installed packages, plan, and (unless in check mode) change; ends the module."""
     params = module.params
-    check_platform(module)
-    apt = Apt(module, params["lock_timeout"])
-    service = DockerService(module)
     try:
         if params["update_cache"] and not module.check_mode:
             apt.update()
@@ -389,6 +382,36 @@ def main():
         module.fail_json(msg=str(exc), **result)
     result["version_after"] = engine_versions(module)
     module.exit_json(**result)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            version=dict(type="str", required=True),
+            allow_downgrade=dict(type="bool", default=False),
+            pin=dict(type="bool", default=True),
+            plugins=dict(type="list", elements="str", default=[]),
+            containerd_version=dict(type="str"),
+            flavor=dict(type="str", default="docker-ce", choices=list(engine_packages.FLAVORS)),
+            update_cache=dict(type="bool", default=False),
+            lock_timeout=dict(type="int", default=300),
+            host_lock_timeout=dict(type="int", default=300),
+            start_timeout=dict(type="int", default=120),
+            docker_socket=dict(type="path", default="/var/run/docker.sock"),
+            preferences_file=dict(type="path", default="/etc/apt/preferences.d/dockfleet-docker-engine.pref"),
+        ),
+        supports_check_mode=True,
+    )
+    check_platform(module)
+    apt = Apt(module, module.params["lock_timeout"])
+    service = DockerService(module)
+    if module.check_mode:
+        converge(module, apt, service)
+    # Another run installing at the same time would read the same old state: one at a time per host.
+    with host_lock(
+        module, ENGINE, module.params["host_lock_timeout"], "host_lock_timeout (engine role: engine_host_lock_timeout)"
+    ):
+        converge(module, apt, service)
 
 
 if __name__ == "__main__":
