@@ -24,16 +24,20 @@ import yaml
 
 MANAGER, WORKER, BOTH = [conftest.MANAGER], [conftest.WORKER], conftest.HOSTS
 UNREACHABLE = "http://dockfleet-mirror.invalid/linux/debian"
+NO_RESULT = "no failure result on this host"
 
-Case = collections.namedtuple("Case", "id area target hosts inputs fragments")
+Case = collections.namedtuple("Case", "id area target hosts inputs fragments host_facts")
 
 
-def role(case_id, name, inputs, fragments, hosts=BOTH):
-    return Case(case_id, name, "role:" + name, hosts, inputs, fragments)
+def role(case_id, name, inputs, fragments, hosts=BOTH, host_facts=None):
+    """A role case. host_facts: {host: {variable: (bad value, value to put back)}} for the variables the role reads
+    of other hosts too (hostvars[...]), which role variables do not reach; they are set as host facts, as the
+    inventory would set them, and put back after the case."""
+    return Case(case_id, name, "role:" + name, hosts, inputs, fragments, host_facts or {})
 
 
 def module(case_id, name, args, fragments, hosts=BOTH):
-    return Case(case_id, "modules", name, hosts, args, fragments)
+    return Case(case_id, "modules", name, hosts, args, fragments, {})
 
 
 CASES = [
@@ -51,19 +55,13 @@ CASES = [
          ["timesync_extra_config", "serverr"]),
     # ------------------------------------------------------------ engine
     role("engine-version-not-in-repository", "engine", {"engine_version": "26.99"}, ["engine_version", "26.99"]),
-    role("engine-version-not-a-version", "engine", {"engine_version": "banana"}, ["engine_version", "banana"]),
     role("engine-version-empty", "engine", {"engine_version": ""}, ["engine_version"]),
     role("engine-repository-choice", "engine", {"engine_repository": "ppa"}, ["engine_repository", "ppa"]),
-    role("engine-plugin-unknown", "engine", {"engine_plugins": ["kompose"]}, ["engine_plugins", "kompose"]),
-    role("engine-containerd-not-in-repository", "engine", {"engine_containerd_version": "9.9"},
-         ["engine_containerd_version", "9.9"]),
     # A package to install (the buildx plugin is not installed) with the repository unreachable.
     role("engine-repository-unreachable-packages-needed", "engine",
          {"engine_plugins": ["buildx"], "engine_repository_url": UNREACHABLE,
           "engine_repository_key_url": UNREACHABLE + "/gpg"},
          ["engine_repository_url", UNREACHABLE]),
-    role("engine-downgrade-not-allowed", "engine", {"engine_version": "20.10"},
-         ["engine_version", "engine_allow_downgrade"]),
     # ------------------------------------------------------------ daemon
     role("daemon-userns-remap-unknown-user", "daemon", {"daemon_userns_remap": "nosuchuser"},
          ["daemon_userns_remap", "nosuchuser"]),
@@ -98,7 +96,8 @@ CASES = [
          ["swarm_cert_expiry", "ninety days"]),
     role("swarm-heartbeat-bad-unit", "swarm", {"swarm_dispatcher_heartbeat": "5x"},
          ["swarm_dispatcher_heartbeat", "5x"]),
-    role("swarm-availability-choice", "swarm", {"swarm_availability": "sleep"}, ["swarm_availability", "sleep"]),
+    role("swarm-availability-choice", "swarm", {}, ["swarm_availability", "sleep"],
+         host_facts={conftest.WORKER: {"swarm_availability": ("sleep", None)}}),
     role("swarm-labels-mode-choice", "swarm", {"swarm_labels_mode": "sometimes"}, ["swarm_labels_mode"]),
     role("swarm-task-history-negative", "swarm", {"swarm_task_history_limit": -5},
          ["swarm_task_history_limit", "-5"]),
@@ -152,6 +151,14 @@ CASES = [
            {"volumes": [{"name": "hardened-v"}], "recreate": "sometimes"}, ["recreate", "sometimes"]),
     module("engine_package-version-not-in-repository", "dockfleet.docker.engine_package", {"version": "26.99"},
            ["version", "26.99"]),
+    module("engine_package-version-not-a-version", "dockfleet.docker.engine_package", {"version": "banana"},
+           ["version", "'banana'"]),
+    module("engine_package-plugin-unknown", "dockfleet.docker.engine_package",
+           {"version": "26.1", "plugins": ["kompose"]}, ["plugins", "'kompose'"]),
+    module("engine_package-containerd-not-in-repository", "dockfleet.docker.engine_package",
+           {"version": "26.1", "containerd_version": "9.9"}, ["containerd", "'9.9'"]),
+    module("engine_package-downgrade-not-allowed", "dockfleet.docker.engine_package", {"version": "20.10"},
+           ["allow_downgrade", "20.10"]),
     module("timesync_check-negative-offset", "dockfleet.docker.timesync_check", {"max_offset": -1},
            ["max_offset", "-1"]),
 ]  # fmt: skip
@@ -169,16 +176,36 @@ def case_block(case):
         }
     else:
         action = {"name": "%s: %s with the bad input" % (case.id, case.target), case.target: case.inputs}
+    set_facts, put_back = [], []
+    for host, facts in case.host_facts.items():
+        when = "inventory_hostname == %r" % host
+        bad = {name: value for name, (value, _) in facts.items()}
+        good = {name: value for name, (_, value) in facts.items()}
+        set_facts.append(
+            {"name": "%s: set the bad host variables" % case.id, "when": when, "ansible.builtin.set_fact": bad}
+        )
+        put_back.append(
+            {"name": "%s: put the host variables back" % case.id, "when": when, "ansible.builtin.set_fact": good}
+        )
     record = "{{ _hardened_cases | combine({%r: %s}) }}"
     refused = (
         "{'refused': true, 'task': ansible_failed_task.name | default(''), "
         "'msg': ansible_failed_result.msg | default('') | string, 'result': (ansible_failed_result | to_json)[:8000]}"
     )
     return [
+        # A task run once for all hosts (run_once) that fails, fails every host, but only the host it ran on gets
+        # its result in ansible_failed_result; the others would keep the previous case's. Start each case from a
+        # known one, so the test can tell them apart (NO_RESULT) and read the message where the task ran.
+        {
+            "name": "%s: forget the previous case's failure" % case.id,
+            "block": [{"name": "%s: no failure yet" % case.id, "ansible.builtin.fail": {"msg": NO_RESULT}}],
+            "rescue": [{"name": "%s: forgotten" % case.id, "ansible.builtin.meta": "noop"}],
+        },
         {
             "name": "Case %s" % case.id,
             "when": "inventory_hostname in %r" % list(case.hosts),
             "block": [
+                *set_facts,
                 action,
                 {"name": "%s: nothing refused it" % case.id,
                  "ansible.builtin.set_fact": {"_hardened_cases": record % (case.id, "{'refused': false}")}},
@@ -187,6 +214,7 @@ def case_block(case):
                 {"name": "%s: refused" % case.id,
                  "ansible.builtin.set_fact": {"_hardened_cases": record % (case.id, refused)}},
             ],
+            "always": put_back,
         },
         {
             "name": "%s: read every host again" % case.id,
@@ -255,16 +283,21 @@ def test_the_table_has_at_least_30_bad_inputs_across_roles_and_modules():
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input_is_refused_naming_it_and_the_hosts_are_untouched(outcomes, case):
     area = outcomes[case.area]
+    results = {}
     for host in case.hosts:
         outcome = area["hosts"].get(host)
         assert outcome is not None, "%s left the play before the end: %s" % (host, area["output"][-3000:])
-        result = outcome["cases"].get(case.id)
-        assert result is not None, "the case did not run on %s" % host
+        results[host] = outcome["cases"].get(case.id)
+        assert results[host] is not None, "the case did not run on %s" % host
         # (a) the run failed
-        assert result["refused"], "%s: the bad input was accepted" % host
-        # (b) the message names the variable or option
-        message = result["msg"] + "\n" + result["result"]
-        missing = [fragment for fragment in case.fragments if fragment not in message]
+        assert results[host]["refused"], "%s: the bad input was accepted" % host
+    # (b) the message names the variable or option: on every host the refusing task ran on (a task run once for
+    # all hosts gives its result to one of them only).
+    messages = {h: r for h, r in results.items() if r["msg"] != NO_RESULT}
+    assert messages, "no host has the refusal's message"
+    for host, result in messages.items():
+        text = result["msg"] + "\n" + result["result"]
+        missing = [fragment for fragment in case.fragments if fragment not in text]
         assert not missing, "%s: the message does not name %s:\n%s (task %r)" % (
             host,
             missing,

@@ -154,9 +154,18 @@ def test_2_11_the_base_device_size_is_not_changed(host):
     assert not [a for a in dockerd_arguments(host) if "dm.basesize" in a]
 
 
-def test_2_13_logs_go_to_the_presets_driver(host):
-    config = daemon_json(host)
-    assert info(host)["LoggingDriver"] == config["log-driver"] != ""
+def test_2_13_container_logs_go_to_the_journal(host, busybox):
+    # The preset's choice for centralized logging: journald, which bounds the journal itself and can forward it.
+    assert info(host)["LoggingDriver"] == "journald"
+    assert "log-opts" not in daemon_json(host)
+    name = "hardened-log-probe"
+    host.run("docker rm -f %s" % name)
+    host.check_output("docker run --name %s %s echo hardened-log-marker" % (name, busybox))
+    try:
+        journal = host.check_output("journalctl -o cat CONTAINER_NAME=%s" % name)
+        assert "hardened-log-marker" in journal
+    finally:
+        host.run("docker rm -f %s" % name)
 
 
 def test_2_14_containers_cannot_acquire_new_privileges(host, busybox):
@@ -272,9 +281,9 @@ def manager_info():
 
 
 def test_7_1_the_swarm_has_the_managers_of_the_inventory_and_no_more(host):
-    swarm = info(host)["Swarm"]
-    assert swarm["Managers"] == 1
-    assert swarm["ControlAvailable"] is (host.check_output("hostname") == MANAGER)
+    # The manager count is the raft view, which only a manager has.
+    assert manager_info()["Swarm"]["Managers"] == 1
+    assert info(host)["Swarm"]["ControlAvailable"] is (host.check_output("hostname") == MANAGER)
 
 
 def test_7_2_the_swarm_control_plane_listens_on_the_hosts_address_only(host):
