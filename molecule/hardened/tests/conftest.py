@@ -39,7 +39,6 @@ def operator_workspace():
     (workspace / "inventory").mkdir()
     controller.export_inventory(INVENTORY, workspace / "inventory" / "hosts.yml")
     shutil.copytree(PKI, workspace / "docker-pki")
-    shutil.copy(SCENARIO / "snapshot.yml", workspace / "snapshot.yml")
     # An operator's ansible.cfg, as the lab's (examples/lab/ansible.cfg): SSH with pipelining, task timings.
     (workspace / "ansible.cfg").write_text(
         "[defaults]\ninterpreter_python = auto_silent\ncallbacks_enabled = profile_tasks\n"
