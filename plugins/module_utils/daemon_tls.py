@@ -93,6 +93,12 @@ def _signed_by(cert, ca):
     return True
 
 
+def pem_blocks(text):
+    """Each certificate of a PEM bundle (a CA file may hold two CAs while one is being replaced)."""
+    marker = "-----BEGIN CERTIFICATE-----"
+    return [(marker + part).encode("utf-8") for part in text.split(marker)[1:]]
+
+
 def _public(key):
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
@@ -106,7 +112,8 @@ def tls_problems(files, ca_wanted, names, now=None):
     """What differs from what the role would issue.
 
     ``files``: for ``ca``, ``cert`` and ``key``, ``(bytes or None, stat or None)``; ``ca_wanted``: the controller's CA
-    certificate text (empty when the controller has none yet); ``names``: the wanted subject alternative names.
+    certificate text (empty when the controller has none yet; a bundle of several CAs is accepted, the server
+    certificate must be signed by one of them); ``names``: the wanted subject alternative names.
     """
     problems = []
     for kind, (content, st) in sorted(files.items()):
@@ -124,13 +131,13 @@ def tls_problems(files, ca_wanted, names, now=None):
         return ["the server certificate was not checked (no Python cryptography library on the host)"]
     try:
         cert = x509.load_pem_x509_certificate(files["cert"][0])
-        ca = x509.load_pem_x509_certificate(ca_wanted.encode("utf-8"))
+        cas = [x509.load_pem_x509_certificate(block) for block in pem_blocks(ca_wanted)]
         key = serialization.load_pem_private_key(files["key"][0], password=None)
     except (ValueError, TypeError) as exc:
         return ["the TLS files cannot be read: %s" % exc]
     if _public(cert.public_key()) != _public(key.public_key()):
         problems.append("%s does not belong to %s" % (FILES["cert"], FILES["key"]))
-    if cert.issuer != ca.subject or not _signed_by(cert, ca):
+    if not any(cert.issuer == ca.subject and _signed_by(cert, ca) for ca in cas):
         problems.append("%s is not signed by the CA" % FILES["cert"])
     if _not_after(cert) <= (now or datetime.datetime.now(datetime.timezone.utc)):
         problems.append("%s has expired" % FILES["cert"])

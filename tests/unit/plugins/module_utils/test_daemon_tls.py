@@ -131,3 +131,13 @@ def test_missing_files_and_no_controller_ca_are_problems(pki):
         "server-key.pem missing",
         "no CA certificate on the controller yet",
     ]
+
+
+def test_a_ca_bundle_accepts_a_certificate_signed_by_either_ca(pki):
+    new_key = ec.generate_private_key(ec.SECP384R1())
+    new_ca = certificate("dockfleet docker CA 2", "dockfleet docker CA 2", new_key, new_key)
+    bundle = (pem(pki.ca) + pem(new_ca)).decode()
+    cert = certificate("node-1", "dockfleet docker CA 2", pki.key, new_key, NAMES)
+    host_files = files(pki, cert)
+    host_files["ca"] = (bundle.encode(), st(0o444))
+    assert daemon_tls.tls_problems(host_files, bundle, NAMES, now=NOW) == []
