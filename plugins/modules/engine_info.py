@@ -153,16 +153,9 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff imp
 def read_engine(client, managed_resources):
     """Everything engine_info returns, read from an engine that answered a ping."""
     info = client.info()
-    result = dict(
-        answers=True,
-        server_errors=[],
-        engine=engine_view(client.version(), info),
-        swarm=swarm_view(info),
-        raft_members=[],
-        managers={},
-        nodes=[],
-        cluster_error="",
-    )
+    # Every key of the result, as down_result has them, with what the engine answered.
+    result = dict(down_result(""), answers=True, server_errors=[])
+    result.update(engine=engine_view(client.version(), info), swarm=swarm_view(info))
     if result["swarm"]["role"] == "manager":
         try:
             result.update(cluster_view(client.nodes(), info))

@@ -176,13 +176,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils import upgrade_batches, upgrade_plan
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
-    ENGINE_REQUIRED_TOGETHER,
-    connect,
-    engine_argument_spec,
-    engine_errors,
-)
+from ansible_collections.dockfleet.docker.plugins.module_utils import engine_client, upgrade_batches, upgrade_plan
 from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import find_node
 from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until, waited_since
@@ -252,7 +246,7 @@ def plan(nodes, services, tasks, members, skip, batch_size):
 
 def main():
     module = AnsibleModule(
-        argument_spec=engine_argument_spec(
+        argument_spec=engine_client.engine_argument_spec(
             members=dict(type="dict"),
             skip=dict(type="list", elements="str", default=[]),
             node=dict(type="str"),
@@ -267,7 +261,7 @@ def main():
             timeout=dict(type="int", default=300),
             interval=dict(type="int", default=2),
         ),
-        required_together=ENGINE_REQUIRED_TOGETHER,
+        required_together=engine_client.ENGINE_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
     params = module.params
@@ -275,7 +269,7 @@ def main():
     about_node = [condition for condition in params["wait_for"] if condition in NODE_CONDITIONS]
     if about_node and not params["node"]:
         module.fail_json(msg="wait_for %s is about one node: give node (its hostname or ID)." % ", ".join(about_node))
-    client = connect(module)
+    client = engine_client.connect(module)
     started = time.monotonic()
     seen = {}
 
@@ -302,7 +296,7 @@ def main():
     nodes, services, tasks, unmet, error = (seen[key] for key in ("nodes", "services", "tasks", "unmet", "error"))
     waited = waited_since(started)
     if error and not params["wait_for"]:
-        with engine_errors(module, "list the swarm's nodes, services and tasks"):
+        with engine_client.engine_errors(module, "list the swarm's nodes, services and tasks"):
             raise RuntimeError(error)
 
     result = dict(
