@@ -163,9 +163,9 @@ def up(fleet):
     if result.returncode != 0:
         raise SystemExit(result.stdout[-4000:])
     subprocess.run(["chown", "-R", "%s:" % USER, STATE], check=True)
-    _, listing, _ = as_controller(["ansible-inventory", "-i", "inventory", "--list"], cwd=directory)
+    listing = as_controller(["ansible-inventory", "-i", "inventory", "--list"], cwd=directory)[1]
     addresses = [v["ansible_host"] for v in json.loads(listing)["_meta"]["hostvars"].values()]
-    _, keys, _ = as_controller(["ssh-keyscan", "-t", "ed25519", *addresses], check=False)
+    keys = as_controller(["ssh-keyscan", "-t", "ed25519", *addresses], check=False)[1]
     with open(os.path.join(directory, "known_hosts"), "w") as handle:
         handle.write("\n".join(line for line in keys.splitlines() if not line.startswith("#")) + "\n")
     subprocess.run(["chown", "-R", "%s:" % USER, STATE], check=True)
@@ -186,7 +186,7 @@ def collection(name, checkout):
     out = tempfile.mkdtemp(prefix="bench-build.")
     os.chmod(out, 0o755)
     commit = subprocess.run(
-        ["git", "-C", checkout, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ["git", "-C", checkout, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
     ).stdout
     subprocess.run(
         [os.path.join(VENV, "bin", "ansible-galaxy"), "collection", "build", "--force", "--output-path", out, checkout],
@@ -306,12 +306,12 @@ def upgrade(collection_name):
     directory = fleet_dir("upgrade")
     logfile = os.path.join(directory, "upgrade.log")
     prepare = os.path.join(HERE, "upgrade_prepare.yml")
-    seconds, _, _ = as_controller(
+    seconds = as_controller(
         ["ansible-playbook", "-i", "inventory", "-b", prepare],
         collection=collection_name,
         cwd=directory,
         log_to=logfile,
-    )
+    )[0]
     log("fleet on engine 20.10 with the services in %ss" % seconds)
     steps = [
         ("serial upgrade to 26.1", ["-e", "engine_upgrade_version=26.1", "-e", "engine_upgrade_batch_size=1"]),
@@ -369,7 +369,7 @@ def upgrade(collection_name):
 
 
 def addresses(directory):
-    _, listing, _ = as_controller(["ansible-inventory", "-i", "inventory", "--list"], cwd=directory)
+    listing = as_controller(["ansible-inventory", "-i", "inventory", "--list"], cwd=directory)[1]
     hostvars = json.loads(listing)["_meta"]["hostvars"]
     return [hostvars[name]["ansible_host"] for name in sorted(hostvars)]
 

@@ -154,8 +154,8 @@ def read_engine(client, managed_resources):
     """Everything engine_info returns, read from an engine that answered a ping."""
     info = client.info()
     # Every key of the result, as down_result has them, with what the engine answered.
-    result = dict(down_result(""), answers=True, server_errors=[])
-    result.update(engine=engine_view(client.version(), info), swarm=swarm_view(info))
+    result = down_result("")
+    result.update(answers=True, server_errors=[], engine=engine_view(client.version(), info), swarm=swarm_view(info))
     if result["swarm"]["role"] == "manager":
         try:
             result.update(cluster_view(client.nodes(), info))
