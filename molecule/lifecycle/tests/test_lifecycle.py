@@ -4,17 +4,21 @@ Converge left three managers with daemon TLS on 2376 (certificates valid for 10 
 autolock on, and the web service (two replicas, port 8080 in host mode). The tests run in file order and build
 on each other:
 
-1. the --check plan lists every node's renewal and every swarm credential, and changes nothing;
-2. tls: every node's dockerd restarts once, one at a time, while a probe (a load balancer in front of the
-   three nodes) never finds all of them silent; afterwards each node serves a new certificate valid for long,
-   the operator's client certificate works on every 2376 (TLS handshake, docker node ls) and the old
-   certificate is served nowhere; a re-run changes nothing;
-3. join_tokens: a manager that left is refused with the old manager token and accepted with the new one;
-4. swarm_ca: every node has a certificate from the new root; the swarm port of every node fails a TLS
-   handshake checked against the old root and passes one checked against the new root;
-5. unlock_key: the new key lands in a 0600 file on the controller and in no output; a restarted manager
-   refuses the old key and takes the new one;
-6. everything again: changed=0, nothing rotated, nothing restarted.
+1. the --check plan lists every node's renewal and every swarm credential, and changes nothing; an unknown
+   target is refused naming the choices;
+2. tls: every node's dockerd restarts once, one at a time in the plan's order, while a probe (a load balancer in
+   front of the three nodes) never finds all of them silent; afterwards each node serves a new certificate valid
+   for long, the operator's client certificate works on every 2376 (TLS handshake, docker node ls) and the old
+   certificate is served nowhere;
+3. tls_ca: two rolling passes (trust both CAs with a certificate of the new one, then only the new one), the
+   probe never finds all nodes silent; the old client certificate is refused, the old CA verifies no node, the
+   new client certificate and CA work everywhere;
+4. join_tokens: a manager that left is refused with the old manager token and accepted with the new one;
+5. swarm_ca: every node reports a certificate from the new root and its swarm port passes a TLS handshake
+   checked against the new root; a node holding a token of the old root is refused, the new token accepted;
+6. unlock_key: the new key lands vault-encrypted in a 0600 file on the controller and in no output; a restarted
+   manager refuses the old key and takes the new one;
+7. everything again: changed=0, nothing rotated, renewed or restarted.
 
 The runbook runs as the unprivileged controller account with -b, over SSH (tests/platform/controller.py).
 Docker is used from outside only through Molecule's create and destroy.
@@ -313,16 +317,6 @@ def test_tls_renews_every_due_certificate_one_node_at_a_time_with_the_service_an
     wait_all_ready()
 
 
-def test_tls_rerun_renews_nothing_and_restarts_nothing():
-    restarted = {name: started_at(name) for name in MANAGERS}
-    served = {name: served_certificate(name) for name in MANAGERS}
-    rc, output = rotate("tls")
-    assert rc == 0, output
-    assert all(changed == 0 for changed, _failed in recap(output).values()), output
-    assert {name: started_at(name) for name in MANAGERS} == restarted
-    assert {name: served_certificate(name) for name in MANAGERS} == served
-
-
 # 3. a new TLS CA ---------------------------------------------------------------------------------------------
 
 
@@ -364,17 +358,6 @@ def test_tls_ca_new_ca_with_overlap_old_client_refused_new_accepted():
     wait_all_ready()
 
 
-def test_tls_ca_rerun_changes_nothing():
-    restarted = {name: started_at(name) for name in MANAGERS}
-    ca = (PKI / "ca.pem").read_text()
-    rc, output = rotate("tls_ca")
-    assert rc == 0, output
-    assert all(changed == 0 for changed, _failed in recap(output).values()), output
-    assert "is in place, nothing to do" in output
-    assert {name: started_at(name) for name in MANAGERS} == restarted
-    assert (PKI / "ca.pem").read_text() == ca
-
-
 # 4. join tokens ---------------------------------------------------------------------------------------------
 
 
@@ -395,7 +378,7 @@ def test_join_tokens_old_refused_new_accepted():
 # 5. swarm root CA -------------------------------------------------------------------------------------------
 
 
-def test_swarm_ca_every_node_on_the_new_root_old_root_refused():
+def test_swarm_ca_every_node_on_the_new_root_old_root_token_refused():
     old = swarm_secrets()
     rc, output = rotate("swarm_ca")
     assert rc == 0, output
@@ -464,11 +447,17 @@ def test_unlock_key_written_once_old_refused_new_accepted():
 def test_rerun_of_every_target_changes_nothing():
     secrets = swarm_secrets()
     restarted = {name: started_at(name) for name in MANAGERS}
+    served = {name: served_certificate(name) for name in MANAGERS}
+    ca = (PKI / "ca.pem").read_text()
     key_file = UNLOCK_FILE.read_text()
     rc, output = rotate("tls,tls_ca,join_tokens,swarm_ca,unlock_key")
     assert rc == 0, output
     assert all(changed == 0 for changed, _failed in recap(output).values()), output
+    assert "(manager, certificate valid until" in output and "): not due" in output
+    assert "the CA of round %s is in place, nothing to do" % ROUND in output
     assert "rotated nothing; already rotated in this round: worker_token, manager_token, unlock_key, ca" in output
     assert swarm_secrets() == secrets
     assert {name: started_at(name) for name in MANAGERS} == restarted
+    assert {name: served_certificate(name) for name in MANAGERS} == served
+    assert (PKI / "ca.pem").read_text() == ca
     assert UNLOCK_FILE.read_text() == key_file
