@@ -297,32 +297,33 @@ def test_the_table_has_at_least_30_bad_inputs_across_roles_and_modules():
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input_is_refused_naming_it_and_the_hosts_are_untouched(outcomes, case):
+    """(a) the run failed on every host of the case, (b) the message names the variable or option, (c) no host
+    differs from what it was just before the case. Every shortfall is reported, not only the first."""
     area = outcomes[case.area]
-    results = {}
+    problems, messages = [], {}
     for host in case.hosts:
         outcome = area["hosts"].get(host)
         assert outcome is not None, "%s left the play before the end: %s" % (host, area["output"][-3000:])
-        results[host] = outcome["cases"].get(case.id)
-        assert results[host] is not None, "the case did not run on %s" % host
-        # (a) the run failed
-        assert results[host]["refused"], "%s: the bad input was accepted" % host
-    # (b) the message names the variable or option: on every host the refusing task ran on (a task run once for
-    # all hosts gives its result to one of them only).
-    messages = {h: r for h, r in results.items() if r["msg"] != NO_RESULT}
-    assert messages, "no host has the refusal's message"
+        result = outcome["cases"].get(case.id)
+        assert result is not None, "the case did not run on %s" % host
+        if not result["refused"]:
+            problems.append("(a) %s: the bad input was accepted" % host)
+        elif result["msg"] != NO_RESULT:  # a task run once for all hosts gives its result to one of them only
+            messages[host] = result
+    if len(problems) < len(case.hosts) and not messages:
+        problems.append("(b) no host has the refusal's message")
     for host, result in messages.items():
         text = "\n".join([result["msg"], *result["item_msgs"]])
         missing = [fragment for fragment in case.fragments if fragment not in text]
-        assert not missing, "%s: the message does not name %s:\n%s (task %r)" % (
-            host,
-            missing,
-            text,
-            result["task"],
-        )
-    # (c) no host differs from what it was just before the case
+        if missing:
+            problems.append(
+                "(b) %s: the message does not name %s:\n%s (task %r)" % (host, missing, text, result["task"])
+            )
     for host in conftest.HOSTS:
         before, after = snapshot_around(area["hosts"][host], case.id)
-        assert after == before, "%s changed:\n%s" % (host, "\n".join(difflib.unified_diff(before, after, lineterm="")))
+        if after != before:
+            problems.append("(c) %s changed:\n%s" % (host, "\n".join(difflib.unified_diff(before, after, lineterm=""))))
+    assert not problems, "\n".join(problems)
 
 
 def test_after_the_whole_table_the_hosts_are_as_before_it(outcomes):
