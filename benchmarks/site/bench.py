@@ -258,12 +258,20 @@ def site(rounds, settle_with=("after", "before")):
                         "per_host": found,
                     }
                     runs.append(run)
+                    # Saved after every run, so an interrupted measurement keeps what it measured.
+                    save("site", site_data(three, variants, settle, runs))
                     manager = found.get(hosts("site")[0], {})
                     log(
                         "round %d, %s hosts, %s, %s: %ss, rc %d, manager %s task results (%s changed)"
                         % (number, size, variant, mode, seconds, rc, manager.get("results"), manager.get("changed"))
                     )
-    data = {
+    data = site_data(three, variants, settle, runs)
+    save("site", data)
+    print_site(data["summary"])
+
+
+def site_data(three, variants, settle, runs):
+    return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "load_average": os.getloadavg(),
         "collections": {v: collection_commit(v) for v in variants},
@@ -272,8 +280,6 @@ def site(rounds, settle_with=("after", "before")):
         "runs": runs,
         "summary": summarize(runs),
     }
-    save("site", data)
-    print_site(data["summary"])
 
 
 def summarize(runs):
@@ -352,11 +358,15 @@ def upgrade(collection_name):
             }
         )
         log("%s: %ss, rc %d, probe %d requests, %d failed" % (name, seconds, rc, report["requests"], report["failed"]))
+        save("upgrade", upgrade_data(collection_name, results))
         if rc != 0:
             break
+
+
+def upgrade_data(collection_name, results):
     serial = next((r["seconds"] for r in results if r["step"].startswith("serial") and r["rc"] == 0), None)
     batch = next((r["seconds"] for r in results if r["step"] == "batch-3 upgrade to 26.1" and r["rc"] == 0), None)
-    data = {
+    return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "load_average": os.getloadavg(),
         "collection": collection_commit(collection_name),
@@ -365,7 +375,6 @@ def upgrade(collection_name):
         "steps": results,
         "batch_over_serial": round(batch / serial, 2) if serial and batch else None,
     }
-    save("upgrade", data)
 
 
 def addresses(directory):
