@@ -21,6 +21,7 @@ Subcommands (each writes what it measured to benchmarks/site/results-<name>.json
                     dockfleet.docker.engine_upgrade one node at a time, back to 20.10, and to 26.1 again in batches
                     of 3 workers, each with the probe of molecule/upgrade requesting the service on every node
   down              remove every bench host and the bench directory
+  markdown          print the README's tables from the results files
 
 Everything Ansible runs, runs as the controller account (fleetops) over SSH with -b, as an operator would.
 """
@@ -377,6 +378,40 @@ def upgrade_data(collection_name, results):
     }
 
 
+def markdown():
+    """The README's tables from the results files there are."""
+    lines = []
+    path = os.path.join(HERE, "results-site.json")
+    if os.path.exists(path):
+        with open(path) as handle:
+            data = json.load(handle)
+        lines += ["Site (`results-site.json`, %s, load average %s; before %s, after %s):" % (
+            data["when"], ", ".join("%.1f" % x for x in data["load_average"]),
+            data["collections"].get("before"), data["collections"].get("after")), "",
+            "| hosts | roles | run | wall time (s) | task results per host | changed |", "|---|---|---|---:|---:|---:|"]  # fmt: skip
+        for key in sorted(data["summary"], key=lambda k: (int(k.split("/")[0]), k)):
+            size, variant, mode = key.split("/")
+            entry = data["summary"][key]
+            lines.append("| %s | %s | %s | %s | %s | %s |" % (
+                size, variant, "no-op" if mode == "noop" else "--check", " / ".join(map(str, entry["seconds"])),
+                " / ".join(map(str, entry["results_per_host"])), " / ".join(map(str, entry["changed"]))))  # fmt: skip
+        lines.append("")
+    path = os.path.join(HERE, "results-upgrade.json")
+    if os.path.exists(path):
+        with open(path) as handle:
+            data = json.load(handle)
+        lines += ["Rolling upgrade (`results-upgrade.json`, %s, load average %s; collection %s):" % (
+            data["when"], ", ".join("%.1f" % x for x in data["load_average"]), data["collection"]), "",
+            "| step | wall time (s) | rc | batches run | probe requests | rounds no node answered |",
+            "|---|---:|---:|---|---:|---:|"]  # fmt: skip
+        for step in data["steps"]:
+            batches = "; ".join("%s: %s" % (b[0], b[2]) for b in step["batches_run"])
+            lines.append("| %s | %s | %s | %s | %s | %s |" % (
+                step["step"], step["seconds"], step["rc"], batches, step["probe"]["requests"], step["probe"]["failed"]))  # fmt: skip
+        lines += ["", "batch / serial wall time: %s" % data["batch_over_serial"]]
+    print("\n".join(lines))
+
+
 def addresses(directory):
     listing = as_controller(["ansible-inventory", "-i", "inventory", "--list"], cwd=directory)[1]
     hostvars = json.loads(listing)["_meta"]["hostvars"]
@@ -395,6 +430,8 @@ def main():
         converge(sys.argv[2])
     elif command == "site":
         site(int(sys.argv[2]) if len(sys.argv) > 2 else 1, sys.argv[3:] or ("after", "before"))
+    elif command == "markdown":
+        markdown()
     elif command == "upgrade":
         upgrade(sys.argv[2] if len(sys.argv) > 2 else "after")
     else:
