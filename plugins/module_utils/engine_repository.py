@@ -13,10 +13,11 @@ a new key URL or a host converged before the record existed fetch the key again.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import os
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.host_files import file_state, sha256_of
+from ansible_collections.dockfleet.docker.plugins.module_utils.host_files import file_state
 
 KEY_RECORD = "/var/lib/dockfleet/engine-repository-key.json"
 SOURCES_HEADER = "# Managed by dockfleet.docker.engine: local changes are overwritten.\n"
@@ -52,6 +53,12 @@ def legacy_sources(directory, patterns):
     ]
 
 
+def key_checksum(text):
+    """The checksum the role records for a key: sha256 of its armored text without surrounding white space (the role
+    writes the key trimmed, plus one newline, and records ``key | trim | hash('sha256')``)."""
+    return hashlib.sha256((text or "").strip().encode("utf-8")).hexdigest()
+
+
 def key_record_text(url, sha256):
     """What the role writes to KEY_RECORD after installing a key fetched from ``url``."""
     return json.dumps({"url": url, "sha256": sha256}, sort_keys=True) + "\n"
@@ -83,12 +90,16 @@ def key_state(keyring, key, key_url, record_path=KEY_RECORD):
     if record.get("url") != key_url:
         why = "not recorded" if not record else "installed from %s" % record.get("url")
         return dict(installed=True, differs=why, fetch=True)
-    if record.get("sha256") != sha256_of(keyring):
+    text = _read(keyring)
+    if record.get("sha256") != key_checksum(text):
         return dict(installed=True, differs="content", fetch=True)
-    how = file_state(keyring, _read(keyring))
+    how = file_state(keyring, text.strip() + "\n")
     return dict(installed=True, differs=how, fetch=bool(how))
 
 
 def _read(path):
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        return handle.read()
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return ""

@@ -367,6 +367,12 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    if not params["version"].strip():
+        module.fail_json(
+            msg='engine_version is not set. dockfleet never installs "whatever is newest" by accident: set '
+            'engine_version to the release this fleet runs, e.g. engine_version: "26.1" (newest 26.1.x), "26.1.5", a '
+            'full package version, or "latest" if you really mean it.'
+        )
     fields = read_os_release()
     if not is_apt_family(fields) or not module.get_bin_path("apt-get"):
         module.fail_json(

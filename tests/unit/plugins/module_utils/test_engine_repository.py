@@ -29,7 +29,7 @@ def keyring(tmp_path, monkeypatch):
 
 def record(tmp_path, url=URL, key=KEY):
     path = tmp_path / "record.json"
-    path.write_text(repo.key_record_text(url, hashlib.sha256(key.encode()).hexdigest()))
+    path.write_text(repo.key_record_text(url, hashlib.sha256(key.strip().encode()).hexdigest()))
     return str(path)
 
 
@@ -95,3 +95,7 @@ def test_a_key_given_inline_is_compared_directly(tmp_path, keyring):
         installed=True, differs=None, fetch=False
     )
     assert repo.key_state(str(keyring), "other", URL, "/nonexistent")["differs"] == "content"
+
+
+def test_the_key_checksum_is_the_trimmed_armored_text():
+    assert repo.key_checksum(KEY) == repo.key_checksum(KEY.strip()) == hashlib.sha256(KEY.strip().encode()).hexdigest()
