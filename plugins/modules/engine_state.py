@@ -348,7 +348,9 @@ def main():
             containerd_version=dict(type="str"),
             repository=dict(type="str", default="upstream", choices=["upstream", "mirror", "distro"]),
             repository_url=dict(type="str", default="https://download.docker.com/linux/{distribution}"),
-            repository_key_url=dict(type="str", default="https://download.docker.com/linux/{distribution}/gpg"),
+            repository_key_url=dict(
+                type="str", default="https://download.docker.com/linux/{distribution}/gpg", no_log=False
+            ),
             repository_key=dict(type="str", default="", no_log=False),
             repository_channel=dict(type="str", default="stable"),
             repository_suite=dict(type="str", default="{codename}"),
