@@ -84,6 +84,15 @@ options:
     description: The systemd unit that runs dockerd; its command line is checked for flags that clash with the file.
     type: str
     default: docker.service
+  file_permissions:
+    description:
+      - Make Docker's files root-owned and no looser than the CIS Docker Benchmark v1.6.0 asks - the unit files of
+        O(service) and its socket unit 0644 (3.1-3.4), /etc/docker 0755 (3.5, 3.6), the files under
+        /etc/docker/certs.d 0444 (3.7, 3.8), O(path) 0644 (3.17, 3.18), /etc/default/docker and
+        /etc/sysconfig/docker 0644 (3.19-3.22). A stricter mode is kept; missing files and symbolic links are left
+        alone. What changes is returned in RV(permission_changes).
+    type: bool
+    default: false
   manage_host_flags:
     description:
       - Write (or remove) the drop-in C(/etc/systemd/system/SERVICE.d/dockfleet-hosts.conf) that drops the unit's
@@ -198,6 +207,15 @@ validated_by_dockerd:
   description: The candidate file passed C(dockerd --validate).
   returned: always
   type: bool
+permission_changes:
+  description:
+    - With O(file_permissions), the files whose owner or mode was (in check mode, would be) changed, with the CIS
+      control, the mode and the owner (C(uid:gid)) before and after.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{path: /etc/docker/certs.d/registry:5000/ca.crt, control: 3.7/3.8, mode_before: "0644", mode_after: "0444",
+            owner_before: "0:0", owner_after: "0:0"}]
 dockerd_validation_skipped:
   description:
     - Why C(dockerd --validate) was not run although dockerd has it (with O(check_tls_files=false), the TLS files it
@@ -211,9 +229,9 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_files, versions
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_schema as schema
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit
-from ansible_collections.dockfleet.docker.plugins.module_utils import versions
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_backups import backups_to_remove
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import (
     Host,
@@ -285,6 +303,38 @@ def apply_dropin(module, host, path, wanted, current):
     return backup
 
 
+def permission_entries(host, service, path):
+    """(path, rule, lstat or None) of every file the CIS section 3 controls name, as this host has them."""
+
+    def lstat(name):
+        try:
+            return os.lstat(name)
+        except OSError:
+            return None
+
+    units = [service, service[: -len(".service")] + ".socket"]
+    entries = []
+    for name in units:
+        fragment = (host.unit_properties(name, "FragmentPath").get("FragmentPath") or [""])[0]
+        if fragment:
+            entries.append((fragment, daemon_files.UNIT_FILE, lstat(fragment)))
+    entries.append((os.path.dirname(path), daemon_files.ETC_DOCKER, lstat(os.path.dirname(path))))
+    entries.append((path, daemon_files.DAEMON_JSON, lstat(path)))
+    entries += [(name, daemon_files.DEFAULTS_FILE, lstat(name)) for name in daemon_files.ENVIRONMENT_FILES]
+    for root, _dirs, files in os.walk(daemon_files.CERTS_DIR):
+        entries += [
+            (os.path.join(root, name), daemon_files.REGISTRY_CERT, lstat(os.path.join(root, name)))
+            for name in sorted(files)
+        ]
+    return entries
+
+
+def apply_permissions(changes):
+    for change in changes:
+        os.chown(change["path"], 0, 0)
+        os.chmod(change["path"], int(change["mode_after"], 8))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -297,6 +347,7 @@ def main():
             dockerd_validation=dict(type="str", choices=["auto", "required", "never"], default="auto"),
             service=dict(type="str", default="docker.service"),
             manage_host_flags=dict(type="bool", default=True),
+            file_permissions=dict(type="bool", default=False),
             check_tls_files=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
@@ -358,6 +409,7 @@ def main():
         engine_version=engine_text,
         validated_by_dockerd=False,
         dockerd_validation_skipped=None,
+        permission_changes=[],
         **costs,
     )
     if dropin_changed:
@@ -372,6 +424,27 @@ def main():
                 after=dropin_wanted or "",
             )
         )
+    if params["file_permissions"]:
+        result["permission_changes"] = [
+            change
+            for change in daemon_files.permission_changes(permission_entries(host, service, path))
+            # daemon.json is written 0644 root:root below whenever it changes.
+            if not (file_changed and change["path"] == path)
+        ]
+        if result["permission_changes"]:
+            result["changed"] = True
+            diffs.append(
+                dict(
+                    before_header="owner and mode of Docker's files (CIS section 3)",
+                    after_header="owner and mode of Docker's files (CIS section 3)",
+                    before="".join(
+                        "%(path)s %(owner_before)s %(mode_before)s\n" % c for c in result["permission_changes"]
+                    ),
+                    after="".join(
+                        "%(path)s %(owner_after)s %(mode_after)s\n" % c for c in result["permission_changes"]
+                    ),
+                )
+            )
     result["diff"] = diffs
 
     # dockerd --validate loads the TLS key pair: a preview made before the files are issued cannot use it.
@@ -401,6 +474,7 @@ def main():
             result["changed"] = module.set_owner_if_different(path, "root", result["changed"])
         if dropin_changed:
             result["dropin_backup"] = apply_dropin(module, host, dropin_path, dropin_wanted, dropin_current)
+        apply_permissions(result["permission_changes"])
         if result["backup_file"]:
             result["removed_backups"] += prune_backups(path, params["backups_to_keep"])
         if result["dropin_backup"]:

@@ -112,3 +112,20 @@ def test_remapped_root_in_a_container_is_the_dockremap_range(host, fixtures_read
         assert host_uid == start
     finally:
         host.run("docker rm -f %s" % cid)
+
+
+def test_dockers_files_are_root_owned_and_no_looser_than_cis_section_3(host):
+    # daemon_profile: hardened turns on daemon_file_permissions (CIS v1.6.0 3.1-3.6, 3.17-3.20).
+    units = [
+        host.check_output("systemctl show -p FragmentPath --value %s" % u) for u in ("docker.service", "docker.socket")
+    ]
+    wanted = {units[0]: 0o644, units[1]: 0o644, "/etc/docker": 0o755, "/etc/docker/daemon.json": 0o644}
+    if host.file("/etc/default/docker").exists:
+        wanted["/etc/default/docker"] = 0o644
+    for path, most in wanted.items():
+        f = host.file(path)
+        assert f.user == "root" and f.group == "root", path
+        assert f.mode & ~most == 0, "%s is %o" % (path, f.mode)
+    # 3.15/3.16: the socket as dockerd makes it.
+    sock = host.file("/run/docker.sock")
+    assert sock.user == "root" and sock.group == "docker" and sock.mode & ~0o660 == 0

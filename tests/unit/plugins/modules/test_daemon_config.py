@@ -98,3 +98,22 @@ def test_backups_to_keep_below_one_is_refused_naming_the_role_variable(run_modul
     ended = run_module(daemon_config.main, {"settings": {"debug": True}, "path": str(host), "backups_to_keep": 0})
     assert ended.failed and "daemon_backups_to_keep" in ended.result["msg"]
     assert not host.exists()
+
+
+def test_file_permissions_reports_and_fixes_a_loose_daemon_json_directory(run_module, host, monkeypatch):
+    host.write_text("{}\n")
+    os.chmod(host.parent, 0o777)
+    chowned = []
+    monkeypatch.setattr(daemon_config.os, "chown", lambda path, uid, gid: chowned.append((path, uid, gid)))
+    monkeypatch.setattr(NoDockerHost, "unit_properties", lambda self, unit, *names: {}, raising=False)
+    monkeypatch.setattr(daemon_config.daemon_files, "CERTS_DIR", str(host.parent / "certs.d"))
+    monkeypatch.setattr(daemon_config.daemon_files, "ENVIRONMENT_FILES", ())
+    params = {"settings": {}, "path": str(host), "file_permissions": True}
+    ended = run_module(daemon_config.main, params, check_mode=True)
+    assert ended.result["changed"] and not ended.result["file_changed"]
+    [change] = [c for c in ended.result["permission_changes"] if c["path"] == str(host.parent)]
+    assert (change["mode_before"], change["mode_after"], change["control"]) == ("0777", "0755", "3.5/3.6")
+    assert os.stat(host.parent).st_mode & 0o777 == 0o777  # check mode changed nothing
+    ended = run_module(daemon_config.main, params)
+    assert os.stat(host.parent).st_mode & 0o777 == 0o755
+    assert (str(host.parent), 0, 0) in chowned
