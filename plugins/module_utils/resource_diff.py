@@ -148,11 +148,13 @@ def normalise_network(spec, default_state="present"):
     name = str(name).strip()
     where = "network %r" % name
     state = spec.get("state") or default_state
-    if name in PREDEFINED_NETWORKS:
+    ingress = True if spec.get("ingress") else None
+    if name in PREDEFINED_NETWORKS and not (ingress and name == "ingress"):
         raise DeclarationError(
-            "%s: the engine creates and owns this network; it cannot be declared or removed. Use another name." % where
+            "%s: the engine creates and owns this network; it cannot be declared or removed. Use another name%s."
+            % (where, " (or declare the swarm's ingress network with ingress: true)" if name == "ingress" else "")
         )
-    driver = spec.get("driver") or "bridge"
+    driver = spec.get("driver") or ("overlay" if ingress else "bridge")
     desired = {
         "name": name,
         "state": state,
@@ -167,6 +169,7 @@ def normalise_network(spec, default_state="present"):
         "ipam_config": None,
         "driver_options": _str_dict(spec.get("driver_options"), "%s: driver_options" % where),
         "labels": _str_dict(spec.get("labels"), "%s: labels" % where),
+        "ingress": ingress,
     }
     if state == "absent":
         return desired
@@ -182,6 +185,8 @@ def normalise_network(spec, default_state="present"):
         raise DeclarationError("%s: attachable applies to overlay networks only (driver is %r)" % (where, driver))
     if driver == "overlay" and desired["scope"] not in (None, "swarm"):
         raise DeclarationError("%s: overlay networks have scope 'swarm', not %r" % (where, desired["scope"]))
+    if ingress and (driver != "overlay" or desired["attachable"]):
+        raise DeclarationError("%s: an ingress network is an overlay and is never attachable" % where)
 
     config = spec.get("ipam_config")
     if config:
@@ -262,6 +267,8 @@ def network_differences(desired, network):
         found.append(_difference("driver", desired["driver"], network.get("Driver")))
     if desired["scope"] is not None and desired["scope"] != network.get("Scope"):
         found.append(_difference("scope", desired["scope"], network.get("Scope")))
+    if bool(desired.get("ingress")) != bool(network.get("Ingress")):
+        found.append(_difference("ingress", bool(desired.get("ingress")), bool(network.get("Ingress"))))
     for field, key in (("attachable", "Attachable"), ("internal", "Internal"), ("enable_ipv6", "EnableIPv6")):
         if desired[field] != bool(network.get(key)):
             found.append(_difference(field, desired[field], bool(network.get(key))))
@@ -321,7 +328,7 @@ def describe_network(network):
     for key in ENGINE_FILLED_NETWORK_OPTIONS:
         options.pop(key, None)
     ipam = network.get("IPAM") or {}
-    return {
+    described = {
         "driver": network.get("Driver"),
         "scope": network.get("Scope"),
         "attachable": bool(network.get("Attachable")),
@@ -333,6 +340,9 @@ def describe_network(network):
         "driver_options": options,
         "labels": strip_managed_label(network.get("Labels")),
     }
+    if network.get("Ingress"):
+        described["ingress"] = True
+    return described
 
 
 def describe_declared(desired):
@@ -358,6 +368,8 @@ def network_create_arguments(desired):
         "scope": desired["scope"],
         "ipam": None,
     }
+    if desired.get("ingress"):
+        arguments["ingress"] = True
     if desired["ipam_config"] is not None or desired["ipam_driver"] is not None or desired["ipam_options"]:
         pools = []
         for entry in desired["ipam_config"] or []:
@@ -488,16 +500,16 @@ def plan(
             continue
         names.add(desired["name"])
 
-    def removal(name, reason, differences_found, action):
+    def removal(name, reason, differences_found, action, policy=recreate):
         users = users_of(name)
         step = {"name": name, "action": action, "differences": differences_found, "users": users, "detach": []}
         if users:
             services = [u for u in users if u["kind"] != "container"]
-            may_force = force and force_detaches and not services and (action == "removed" or recreate == "always")
+            may_force = force and force_detaches and not services and (action == "removed" or policy == "always")
             if may_force:
                 step["detach"] = [u["name"] for u in users]
             else:
-                errors.append(_in_use_message(kind, name, reason, users, action, recreate, force_detaches, services))
+                errors.append(_in_use_message(kind, name, reason, users, action, policy, force_detaches, services))
         return step
 
     seen = set()
@@ -520,7 +532,10 @@ def plan(
         if not found:
             steps.append(_step(name, "unchanged"))
             continue
-        if recreate == "never":
+        # Declaring the swarm's ingress network is asking for it to be recreated (the engine's own differs):
+        # at least when nothing publishes through it.
+        policy = "when_unused" if desired.get("ingress") and recreate == "never" else recreate
+        if policy == "never":
             errors.append(
                 "%s %r differs from its declaration (%s). The engine cannot change a %s in place; set recreate: "
                 "when_unused (or always) to let dockfleet recreate it, or change the declaration to match."
@@ -528,13 +543,13 @@ def plan(
             )
             steps.append(_step(name, "recreated", found))
             continue
-        steps.append(removal(name, "it must be recreated (%s)" % format_differences(found), found, "recreated"))
+        steps.append(removal(name, "it must be recreated (%s)" % format_differences(found), found, "recreated", policy))
 
     if exclusive:
         for name in sorted(current):
             engine_object = current[name]
-            if name in names or not is_managed(engine_object):
-                continue
+            if name in names or not is_managed(engine_object) or engine_object.get("Ingress"):
+                continue  # the swarm's ingress is left alone unless declared (absent or present)
             if exclusive_filter is not None and not exclusive_filter(engine_object):
                 continue
             steps.append(removal(name, "exclusive is set and it is no longer declared", [], "removed"))
@@ -547,7 +562,12 @@ def _step(name, action, differences_found=None):
 
 def _in_use_message(kind, name, reason, users, action, recreate, force_detaches, services):
     message = "%s %r is in use by %s and %s, so dockfleet left it alone." % (kind, name, describe_users(users), reason)
-    if services:
+    if services and kind == "network" and all(u.get("via") == "ingress" for u in services):
+        message += (
+            " Those services publish ports through the ingress routing mesh: publish them in host mode (mode: host)"
+            " or remove them first, then run again."
+        )
+    elif services:
         message += " Remove the %s from those services first (services cannot be detached by force)." % kind
     elif not force_detaches:
         message += " Remove or change those containers first; a %s cannot be detached from a container." % kind

@@ -27,6 +27,11 @@ description:
     with that label that are no longer declared and never touches any other network.
   - Overlay networks are swarm-scoped; declare them on one swarm manager (the P(dockfleet.docker.resources#role)
     role does this once per swarm).
+  - The swarm's ingress network (the routing mesh of published ports), which Docker creates unencrypted, can be
+    declared with O(networks[].ingress=true) - for example encrypted, or with another subnet - or declared absent
+    (a swarm without a routing mesh). The engine's ingress is then removed and the declared one created, on a swarm
+    manager, only while no service publishes a port through it (ports in C(ingress) publish mode, the default); the
+    module refuses otherwise, naming those services, before any change. Not declared, it is left alone.
 extends_documentation_fragment:
   - dockfleet.docker.engine
   - dockfleet.docker.engine.timeout
@@ -120,6 +125,15 @@ options:
           - Labels. When declared they must match exactly (a label you remove from the declaration is drift);
             when not declared they are not compared. C(io.dockfleet.managed) is added by the module.
         type: dict
+      ingress:
+        description:
+          - This network is the swarm's ingress network (the routing mesh). Its driver is V(overlay) and it is never
+            attachable; at most one network of the set may be the ingress. Declared on a swarm manager only.
+          - V(present) replaces the engine's ingress network (whatever its name) when it differs from the declaration,
+            even with O(recreate=never); V(absent) removes it. Either happens only when no service publishes a port
+            in C(ingress) mode; otherwise the module fails naming those services and changes nothing.
+          - O(exclusive) never removes an ingress network that is not declared. Defaults to V(false).
+        type: bool
   name:
     description: Name of a single network to declare instead of O(networks). The options below apply to it.
     type: str
@@ -174,6 +188,9 @@ options:
   labels:
     description: See O(networks[].labels).
     type: dict
+  ingress:
+    description: See O(networks[].ingress).
+    type: bool
   state:
     description: Whether the network(s) should exist. The default for every entry of O(networks).
     type: str
@@ -250,6 +267,16 @@ EXAMPLES = r"""
     encrypted: true
   run_once: true
 
+- name: Replace the swarm's unencrypted ingress network by an encrypted one (CIS Docker Benchmark 7.3)
+  dockfleet.docker.network:
+    name: ingress
+    ingress: true
+    encrypted: true
+    ipam_config:
+      - subnet: 10.11.0.0/24
+        gateway: 10.11.0.1
+  run_once: true
+
 - name: Recreate a network whose subnet changed, reconnecting its containers
   dockfleet.docker.network:
     name: frontend
@@ -297,6 +324,15 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
     connect,
     engine_errors,
 )
+from ansible_collections.dockfleet.docker.plugins.module_utils.network_ingress import (
+    changes_ingress,
+    ingress_users,
+    is_ingress,
+    resolve_ingress,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils.network_ingress import (
+    declaration_errors as ingress_declaration_errors,
+)
 from ansible_collections.dockfleet.docker.plugins.module_utils.network_validation import (
     declaration_errors,
     existing_overlap_errors,
@@ -338,6 +374,7 @@ NETWORK_OPTIONS = dict(
     ipam_config=IPAM_CONFIG,
     driver_options=dict(type="dict"),
     labels=dict(type="dict"),
+    ingress=dict(type="bool"),
 )
 
 
@@ -365,13 +402,26 @@ class Networks:
         with engine_errors(self.module, "list the containers using network %r" % network["Name"]):
             for container in self.client.containers(all=True, filters={"network": network["Id"]}):
                 users.append({"kind": "container", "name": container["Names"][0].lstrip("/")})
-        if network.get("Scope") == "swarm":
+        if is_ingress(network):
+            users.extend(ingress_users(self.services()))
+        elif network.get("Scope") == "swarm":
             for service in self.services():
                 spec = service.get("Spec") or {}
                 attached = (spec.get("TaskTemplate") or {}).get("Networks") or spec.get("Networks") or []
                 if any(item.get("Target") in (network["Id"], network["Name"]) for item in attached):
                     users.append({"kind": "service", "name": spec.get("Name", service.get("ID"))})
         return users
+
+    def require_manager(self, names):
+        """Fail unless this engine is a swarm manager (the ingress network is the swarm's)."""
+        with engine_errors(self.module, "read the engine's swarm state"):
+            swarm = self.client.info().get("Swarm") or {}
+        if not swarm.get("ControlAvailable"):
+            self.module.fail_json(
+                msg="Nothing was changed. The ingress network (%s) can be declared only on a swarm manager; this "
+                "engine is not one. Run the task on a manager (the dockfleet.docker.resources role declares it on "
+                "the first host of resources_swarm_managers_group)." % ", ".join(names)
+            )
 
     def services(self):
         if self._services is None:
@@ -442,12 +492,9 @@ def main():
     try:
         items = declared_items(params, "network", NETWORK_OPTIONS)
         # The whole set first, every error at once: nothing is created when any network is wrong.
-        errors = declaration_errors(
-            items,
-            params["state"],
-            "networks" if params["networks"] is not None else "network",
-            params["also_declared"],
-        )
+        option = "networks" if params["networks"] is not None else "network"
+        errors = declaration_errors(items, params["state"], option, params["also_declared"])
+        errors += ingress_declaration_errors(items, params["state"], option)
         if errors:
             module.fail_json(msg="Nothing was changed. " + " ".join(errors), errors=errors)
         declared = [normalise_network(item, params["state"]) for item in items]
@@ -462,6 +509,7 @@ def main():
             msg="Several networks are named %s on this engine; remove the extra ones by id "
             "(docker network ls --filter name=...) before declaring them." % ", ".join(ambiguous)
         )
+    declared = resolve_ingress(declared, current)
 
     scope = params["exclusive_scope"]
     try:
@@ -482,6 +530,9 @@ def main():
     except DeclarationError as exc:
         module.fail_json(msg=str(exc))
     steps, errors = plan_result
+    ingress_changes = changes_ingress(steps, declared, current)
+    if ingress_changes:
+        engine.require_manager(ingress_changes)
     leaving = [step["name"] for step in steps if step["action"] in ("removed", "recreated")]
     leaving += [item.get("name") for item in params["also_declared"]]  # their declared subnets were compared
     errors = errors + existing_overlap_errors(declared, current, leaving)

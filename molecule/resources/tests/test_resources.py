@@ -276,3 +276,59 @@ def test_exclusive_removes_only_managed_leftovers(manager, worker):
     assert inspect(manager, "network", "mesh")["Id"] == mesh_id
     rc, output = converge(variables)
     assert rc == 0 and changes(output, MANAGER_NAME) == 0 and changes(output, WORKER_NAME) == 0, output
+
+
+# --------------------------------------------------------------------------- the ingress network (CIS 7.3)
+
+
+def service_names_in(output):
+    return set(re.findall(r"service (web-\w+)", output))
+
+
+def test_ingress_is_replaced_by_the_declared_encrypted_one(manager):
+    ingress = inspect(manager, "network", "ingress")
+    assert ingress["Ingress"] is True and ingress["Driver"] == "overlay"
+    assert "encrypted" in ingress["Options"]
+    assert ingress["IPAM"]["Config"] == [{"Subnet": "10.64.0.0/24", "Gateway": "10.64.0.1"}]
+
+
+def test_ingress_change_is_refused_while_a_service_publishes_through_it(manager, worker):
+    for name, publish in (
+        ("web-mesh", "published=18080,target=80"),
+        ("web-host", "mode=host,published=18081,target=80"),
+    ):
+        created = manager.run(
+            "docker service create -d --name %s --publish %s dockfleet/busybox:latest sleep 600" % (name, publish)
+        )
+        assert created.rc == 0, created.stderr
+    before = (snapshot(manager), snapshot(worker))
+    for check in (True, False):
+        rc, output = converge(declaration(resources_ingress={"state": "absent"}), check=check)
+        assert rc != 0, output
+        assert "network 'ingress' is in use by service web-mesh" in output, output
+        assert service_names_in(output) == {"web-mesh"}, output
+        assert "Nothing was changed" in output
+    assert (snapshot(manager), snapshot(worker)) == before
+
+
+def test_ingress_absent_removes_it_once_only_host_mode_services_remain(manager):
+    assert manager.run("docker service rm web-mesh").rc == 0
+    ingress_id = inspect(manager, "network", "ingress")["Id"]
+    rc, output = converge(declaration(resources_ingress={"state": "absent"}), check=True)
+    assert rc == 0 and changes(output, MANAGER_NAME) > 0, output
+    assert inspect(manager, "network", "ingress")["Id"] == ingress_id
+    rc, output = converge(declaration(resources_ingress={"state": "absent"}))
+    assert rc == 0, output
+    assert manager.run("docker network ls -q --filter name=^ingress$").stdout.strip() == ""
+    assert inspect(manager, "service", "web-host")["Spec"]["Name"] == "web-host"
+
+
+def test_declared_ingress_is_created_again_and_a_rerun_changes_nothing(manager, worker):
+    rc, output = converge(declaration())
+    assert rc == 0, output
+    ingress = inspect(manager, "network", "ingress")
+    assert ingress["Ingress"] is True and "encrypted" in ingress["Options"]
+    assert ingress["IPAM"]["Config"] == [{"Subnet": "10.64.0.0/24", "Gateway": "10.64.0.1"}]
+    rc, output = converge(declaration())
+    assert rc == 0 and changes(output, MANAGER_NAME) == 0 and changes(output, WORKER_NAME) == 0, output
+    assert manager.run("docker service rm web-host").rc == 0

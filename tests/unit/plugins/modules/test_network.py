@@ -144,3 +144,77 @@ def test_an_engine_error_while_creating_fails_the_module(run_module, engine):
     assert ended.result["msg"] == (
         "Docker engine refused to create network 'frontend': Pool overlaps with other one on this address space"
     )
+
+
+ENGINE_INGRESS = {
+    "Name": "ingress",
+    "Id": "ing1",
+    "Driver": "overlay",
+    "Scope": "swarm",
+    "Ingress": True,
+    "Options": {"com.docker.network.driver.overlay.vxlanid_list": "4096"},
+    "Labels": {},
+    "IPAM": {"Driver": "default", "Config": [{"Subnet": "10.0.0.0/24", "Gateway": "10.0.0.1"}]},
+}
+
+
+class SwarmEngine(FakeEngine):
+    def __init__(self, manager=True, services=()):
+        super().__init__([dict(ENGINE_INGRESS)])
+        self.manager = manager
+        self._services = list(services)
+
+    def info(self):
+        return {"Swarm": {"LocalNodeState": "active", "ControlAvailable": self.manager}}
+
+    def services(self):
+        return list(self._services)
+
+
+ENCRYPTED_INGRESS = {"name": "ingress", "ingress": True, "encrypted": True}
+
+
+def test_ingress_is_removed_then_created_encrypted(run_module, monkeypatch):
+    fake = SwarmEngine()
+    monkeypatch.setattr(network, "connect", lambda module: fake)
+    ended = run_module(network.main, {"networks": [ENCRYPTED_INGRESS]})
+    assert not ended.failed and ended.result["changed"], ended.result
+    assert fake.removed == ["ing1"]
+    (created,) = fake.created
+    assert created["ingress"] is True and "encrypted" in created["options"]
+    assert ended.result["diff"]["before"]["ingress"]["encrypted"] is False
+    assert ended.result["diff"]["after"]["ingress"]["encrypted"] is True
+
+
+def test_ingress_in_check_mode_predicts_and_changes_nothing(run_module, monkeypatch):
+    fake = SwarmEngine()
+    monkeypatch.setattr(network, "connect", lambda module: fake)
+    ended = run_module(network.main, {"networks": [ENCRYPTED_INGRESS]}, check_mode=True)
+    assert ended.result["changed"] and ended.result["networks"][0]["action"] == "recreated"
+    assert fake.removed == [] and fake.created == []
+
+
+def test_ingress_published_through_is_refused_naming_the_service(run_module, monkeypatch):
+    services = [
+        {"Spec": {"Name": "web", "EndpointSpec": {"Ports": [{"TargetPort": 80, "PublishedPort": 80}]}}},
+        {"Spec": {"Name": "edge", "EndpointSpec": {"Ports": [{"TargetPort": 80, "PublishMode": "host"}]}}},
+    ]
+    fake = SwarmEngine(services=services)
+    monkeypatch.setattr(network, "connect", lambda module: fake)
+    ended = run_module(network.main, {"networks": [ENCRYPTED_INGRESS]}, check_mode=True)
+    assert ended.failed and "in use by service web" in ended.result["msg"] and "edge" not in ended.result["msg"]
+    assert fake.removed == [] and fake.created == []
+
+
+def test_ingress_only_on_a_manager(run_module, monkeypatch):
+    fake = SwarmEngine(manager=False)
+    monkeypatch.setattr(network, "connect", lambda module: fake)
+    ended = run_module(network.main, {"networks": [ENCRYPTED_INGRESS]})
+    assert ended.failed and "only on a swarm manager" in ended.result["msg"]
+    assert fake.removed == [] and fake.created == []
+
+
+def test_two_ingress_networks_are_refused_before_connecting(run_module, monkeypatch):
+    monkeypatch.setattr(network, "connect", lambda module: pytest.fail("connected"))
+    ended = run_module(network.main, {"networks": [ENCRYPTED_INGRESS, {"name": "in2", "ingress": True}]})
+    assert ended.failed and "a swarm has one ingress network" in ended.result["msg"]
