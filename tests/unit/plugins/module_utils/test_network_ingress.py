@@ -108,7 +108,7 @@ class TestPlan:
         assert errors == [] and [s["action"] for s in steps] == ["unchanged"]
 
     def test_declared_without_options_docker_s_own_is_unchanged(self):
-        steps, _ = plan([declared()], {"ingress": ENGINE_INGRESS})
+        steps, _errors = plan([declared()], {"ingress": ENGINE_INGRESS})
         assert steps[0]["action"] == "unchanged"
 
     def test_subnet_change_recreates(self):
@@ -119,13 +119,13 @@ class TestPlan:
 
     def test_refused_naming_only_services_that_publish_through_it(self):
         services = [service("web", "ingress"), service("edge", "host")]
-        _, errors = plan([declared(encrypted=True)], {"ingress": ENGINE_INGRESS}, services)
+        _steps, errors = plan([declared(encrypted=True)], {"ingress": ENGINE_INGRESS}, services)
         (error,) = errors
         assert "network 'ingress' is in use by service web and it must be recreated" in error
         assert "edge" not in error and "publish them in host mode" in error
 
     def test_force_does_not_detach_services(self):
-        _, errors = plan(
+        _steps, errors = plan(
             [declared(encrypted=True)],
             {"ingress": ENGINE_INGRESS},
             [service("web", None)],
@@ -140,7 +140,7 @@ class TestPlan:
         assert errors == [] and [(s["name"], s["action"]) for s in steps] == [("my-ingress", "removed")]
 
     def test_absent_refused_while_published_through(self):
-        _, errors = plan([declared(state="absent")], {"ingress": ENGINE_INGRESS}, [service("web", None)])
+        _steps, errors = plan([declared(state="absent")], {"ingress": ENGINE_INGRESS}, [service("web", None)])
         assert "service web and it is declared absent" in errors[0]
 
     def test_absent_without_an_ingress_is_unchanged(self):
@@ -156,7 +156,7 @@ class TestPlan:
         ]
 
     def test_exclusive_never_removes_an_undeclared_ingress(self):
-        steps, _ = plan([], {"ingress": encrypted_ingress()}, exclusive=True)
+        steps, _errors = plan([], {"ingress": encrypted_ingress()}, exclusive=True)
         assert steps == []
 
     def test_an_ordinary_network_is_not_the_ingress(self):
@@ -166,7 +166,7 @@ class TestPlan:
 
     def test_ingress_changes_are_named_for_the_manager_check(self):
         decl = ni.resolve_ingress([declared(encrypted=True)], {"ingress": ENGINE_INGRESS})
-        steps, _ = plan([declared(encrypted=True)], {"ingress": ENGINE_INGRESS})
+        steps, _errors = plan([declared(encrypted=True)], {"ingress": ENGINE_INGRESS})
         assert ni.changes_ingress(steps, decl, {"ingress": ENGINE_INGRESS}) == ["ingress"]
         assert ni.changes_ingress([{"name": "ingress", "action": "unchanged"}], decl, {"ingress": ENGINE_INGRESS}) == []
 
