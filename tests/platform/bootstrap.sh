@@ -11,8 +11,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 ensure_host_tools() {
   # debootstrap builds the images; apt-ftparchive (apt-utils) and gpg build the mirror;
   # ansible-test sanity needs the shellcheck package; openssh-client reaches the test
-  # hosts over SSH, as a fleet is reached.
-  apt_install debootstrap apt-utils gnupg debian-archive-keyring python3-venv make shellcheck openssh-client
+  # hosts over SSH, as a fleet is reached; chromium renders the fleet report's HTML page
+  # headless in the report scenario.
+  apt_install debootstrap apt-utils gnupg debian-archive-keyring python3-venv make shellcheck openssh-client chromium
 }
 
 ensure_venv() {
