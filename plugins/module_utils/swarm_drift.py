@@ -75,7 +75,8 @@ def swarm_drift(hosts, managers, workers, reads, declarations, all_members=None,
         if state != "active":
             differences.append("%s: not an active swarm member (%s)" % (host, state or "no state"))
             continue
-        if membership.get("cluster_id") != cluster:
+        # A worker's docker info has no cluster ID: it is in this swarm when this swarm lists its node (below).
+        if membership.get("cluster_id") and membership.get("cluster_id") != cluster:
             differences.append("%s: in another swarm (%s, not %s)" % (host, membership.get("cluster_id"), cluster))
             continue
         joined_ids.add(membership.get("node_id"))

@@ -15,7 +15,10 @@ WORKERS = ["wrk1", "wrk2"]
 HOSTS = MANAGERS + WORKERS
 
 
-def membership(node_id, manager=False, cluster="c1", state="active"):
+def membership(node_id, manager=False, cluster=None, state="active"):
+    # docker info gives a cluster ID on managers only.
+    if cluster is None:
+        cluster = "c1" if manager else ""
     return {
         "local_node_state": state,
         "node_id": node_id,
@@ -115,6 +118,12 @@ def test_membership_differences():
         "wrk1: not an active swarm member (inactive)",
         "wrk2: in another swarm (other, not c1)",
     ]
+
+
+def test_a_worker_of_another_swarm_is_a_node_this_swarm_does_not_list():
+    reads = converged()
+    reads["wrk2"]["swarm"] = membership("elsewhere")
+    assert drift(reads) == ["wrk2: node elsewhere is not listed by mgr1"]
 
 
 def test_a_locked_manager_or_no_swarm_at_all():
