@@ -25,9 +25,18 @@ description:
     candidate file is validated by dockerd itself before it replaces the live one.
   - When the candidate sets C(hosts) and the docker unit passes C(-H) flags, a systemd drop-in runs the unit's own
     command (read from the unit, never assumed) without them; it is removed again when C(hosts) is no longer set.
-  - Does not signal dockerd. It returns RV(restart_required) and RV(reload_required) so the caller (the
-    P(dockfleet.docker.daemon#role) role) applies the least disruptive action and can roll back with
-    RV(backup_file).
+  - It returns RV(restart_required) and RV(reload_required); with O(apply) it also makes dockerd take the change
+    (a SIGHUP reload or a restart), waits until dockerd answers, and when dockerd does not take it fails with what
+    M(dockfleet.docker.daemon_rollback) needs to put the previous files back (RV(restore), RV(journal_cursor)).
+  - With O(engine) it reads the running dockerd on its local socket (no Docker SDK needed) and refuses a change that
+    is unsafe for it - a storage driver or userns-remap change that would hide the host's images and containers
+    (unless O(force_storage_change) / O(force_userns_change)), live-restore on a swarm node - and returns what
+    M(dockfleet.docker.engine_info) returns (RV(answers) and C(engine), C(swarm), C(nodes)).
+  - RV(differs) lists everything that is not as asked - daemon.json, the drop-in, file permissions, the userns-remap
+    prerequisites (the C(dockremap) user and its id ranges, for C(default)) and the TLS files (O(tls)) - so a caller
+    reads one result and changes only what differs.
+  - Holds the host lock C(/run/dockfleet/dockerd.lock) (shared with M(dockfleet.docker.engine_package)) from the read
+    to the last change, so two runs against one host do not both change it. Check mode reads without the lock.
 version_added: 0.1.0
 author:
   - dockfleet maintainers (@dockfleet)
@@ -84,6 +93,66 @@ options:
     description: The systemd unit that runs dockerd; its command line is checked for flags that clash with the file.
     type: str
     default: docker.service
+  local_host:
+    description:
+      - When O(settings) sets C(hosts), the local socket dockerd also listens on, put first. C(auto) is C(fd://) when
+        the service's socket unit is loaded (systemd passes the socket), else C(unix:///var/run/docker.sock).
+    type: str
+  engine:
+    description:
+      - C(required) reads the running dockerd and fails when it does not answer; C(optional) returns RV(answers=false)
+        and plans nothing when it does not (a plan made before the engine is installed); C(ignore) does not read it.
+    type: str
+    choices: [ignore, optional, required]
+    default: ignore
+  force_storage_change:
+    description: Change C(storage-driver) although the running dockerd holds images or containers (they vanish from view).
+    type: bool
+    default: false
+  force_userns_change:
+    description: Change C(userns-remap) although the running dockerd holds images or containers (they vanish from view).
+    type: bool
+    default: false
+  tls:
+    description:
+      - What the TLS files O(settings) names must match, to report in RV(tls_problems) whether they must be issued
+        again. Without it (or without C(tlsverify)) the files are not compared.
+    type: dict
+    suboptions:
+      inventory_name:
+        description: The host's inventory name, one of the names the server certificate must hold.
+        type: str
+        required: true
+      ca_cert:
+        description: The CA certificate (PEM text) C(tlscacert) must hold and the server certificate must be signed by.
+        type: str
+        default: ""
+      extra_names:
+        description: More names the server certificate must hold (C(DNS:name), C(IP:address)).
+        type: list
+        elements: str
+        default: []
+      controller_ready:
+        description: Whether the controller side (CA key, operators' client certificate) is complete.
+        type: bool
+        default: true
+  apply:
+    description:
+      - C(none) only writes. C(reload) writes and sends dockerd a SIGHUP when the change is reloadable (fails, writing
+        nothing, when it needs a restart); C(restart) writes and restarts dockerd whether or not the file changed (for
+        example after its TLS files changed). After either, waits until dockerd answers (and, after a reload, until its
+        journal says it took the configuration).
+    type: str
+    choices: [none, reload, restart]
+    default: none
+  api_timeout:
+    description: Seconds to wait for dockerd to answer after a restart.
+    type: int
+    default: 60
+  host_lock_timeout:
+    description: Seconds to wait for another run that holds the host lock; on timeout the module fails naming it.
+    type: int
+    default: 300
   file_permissions:
     description:
       - Make Docker's files root-owned and no looser than the CIS Docker Benchmark v1.6.0 asks - the unit files of
@@ -207,6 +276,40 @@ validated_by_dockerd:
   description: The candidate file passed C(dockerd --validate).
   returned: always
   type: bool
+differs:
+  description: What is not as asked, among C(daemon.json), C(drop-in), C(file permissions), C(userns prerequisites) and
+    C(TLS files); empty on a converged host.
+  returned: always
+  type: list
+  elements: str
+userns_ready:
+  description: Whether the host has what C(userns-remap) needs (for C(default), the C(dockremap) user and its ranges).
+  returned: always
+  type: bool
+tls_problems:
+  description: What differs in the TLS files from O(tls) (missing files, modes, another CA, missing names, expiry).
+  returned: always
+  type: list
+  elements: str
+action:
+  description: What O(apply) did (in check mode, would do) - V(none), V(reload) or V(restart).
+  returned: always
+  type: str
+restore:
+  description: What a rollback puts back - C(dest), C(backup) (or null) and C(remove) for daemon.json and the drop-in
+    when they changed. Also returned when O(apply) fails.
+  returned: always
+  type: list
+  elements: dict
+journal_cursor:
+  description: Where dockerd's journal stood before O(apply) acted (null without one).
+  returned: always
+  type: str
+answers:
+  description: With O(engine), whether dockerd answered; the other keys M(dockfleet.docker.engine_info) returns
+    (C(engine), C(swarm), C(nodes), C(managers), C(raft_members), C(server_errors), C(cluster_error)) come with it.
+  returned: when O(engine) is not C(ignore)
+  type: bool
 permission_changes:
   description:
     - With O(file_permissions), the files whose owner or mode was (in check mode, would be) changed, with the CIS
@@ -224,12 +327,16 @@ dockerd_validation_skipped:
   type: str
 """
 
+import contextlib
 import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_files, versions
+from ansible_collections.dockfleet.docker.plugins.module_utils import (
+    daemon_activation as activation,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_engine, daemon_files, daemon_tls, versions
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_schema as schema
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_backups import backups_to_remove
@@ -240,6 +347,10 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host impor
     read_text,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_prerequisites import prerequisite_errors
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import DEFAULT_DOCKER_HOST, EngineError
+from ansible_collections.dockfleet.docker.plugins.module_utils.host_lock import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
+from ansible_collections.dockfleet.docker.plugins.module_utils.host_lock import ENGINE, host_lock
+from ansible_collections.dockfleet.docker.plugins.module_utils.systemd import Systemd, SystemdError
 
 
 def validate_with_dockerd(module, host, dockerd, text, directory):
@@ -335,33 +446,141 @@ def apply_permissions(changes):
         os.chmod(change["path"], int(change["mode_after"], 8))
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            settings=dict(type="dict", required=True),
-            mode=dict(type="str", choices=["merge", "replace"], default="merge"),
-            path=dict(type="path", default="/etc/docker/daemon.json"),
-            backup=dict(type="bool", default=True),
-            backups_to_keep=dict(type="int", default=3),
-            allow_insecure_tcp=dict(type="bool", default=False),
-            dockerd_validation=dict(type="str", choices=["auto", "required", "never"], default="auto"),
-            service=dict(type="str", default="docker.service"),
-            manage_host_flags=dict(type="bool", default=True),
-            file_permissions=dict(type="bool", default=False),
-            check_tls_files=dict(type="bool", default=True),
-        ),
-        supports_check_mode=True,
+def local_host(host, service, wanted):
+    """The local socket dockerd listens on beside the TCP hosts: fd:// when systemd passes the socket."""
+    if wanted != "auto":
+        return wanted
+    socket_unit = activation.socket_unit(service)
+    loaded = (host.unit_properties(socket_unit, "LoadState").get("LoadState") or [""])[0] == "loaded"
+    return "fd://" if loaded else DEFAULT_DOCKER_HOST
+
+
+def userns_ready(host, config):
+    """Whether the host has what userns-remap ``default`` needs: the dockremap user and its id ranges."""
+    if config.get("userns-remap") != "default":
+        return True
+    return (
+        host.user_exists("dockremap")
+        and host.has_subordinate_ids("subuid", "dockremap")
+        and host.has_subordinate_ids("subgid", "dockremap")
     )
+
+
+def tls_state(module, host, config, tls):
+    """What differs in the TLS files from what the daemon role would issue (empty: nothing)."""
+    if not tls or not config.get("tlsverify"):
+        return []
+    files = {}
+    for kind, key in (("ca", "tlscacert"), ("cert", "tlscert"), ("key", "tlskey")):
+        name = config.get(key) or ""
+        st = file_stat(name) if name else None
+        try:
+            with open(name, "rb") as handle:
+                files[kind] = (handle.read(), st)
+        except OSError:
+            files[kind] = (None, st)
+    ip = module.get_bin_path("ip")
+    _rc, out, _err = host.run([ip, "-4", "-o", "addr", "show"]) if ip else (1, "", "")
+    names = daemon_tls.wanted_names(tls["inventory_name"], daemon_tls.host_addresses(out), tls.get("extra_names") or [])
+    problems = daemon_tls.tls_problems(files, tls.get("ca_cert") or "", names)
+    if not tls.get("controller_ready", True):
+        problems.append("the CA or the operators' client certificate is missing on the controller")
+    return problems
+
+
+def planned_action(module, result):
+    """What ``apply`` will do: none, reload or restart. Fails, before anything is written, when a reload was asked
+    for a change that needs a restart (the host changed since the plan)."""
+    wanted = module.params["apply"]
+    if wanted == "restart":
+        return "restart"
+    if wanted == "none":
+        return "none"
+    if result["restart_required"] and (result["file_changed"] or result["dropin_changed"]):
+        module.fail_json(
+            msg="daemon.json not changed: this change needs a restart of dockerd (keys %s), but apply=reload. Plan "
+            "again (the host changed since the plan) or use apply=restart." % ", ".join(result["restart_keys"]),
+            **result,
+        )
+    return "reload" if result["reload_required"] and result["file_changed"] else "none"
+
+
+def activate(module, service, result):
+    """Reload or restart dockerd as planned; fail the module with what a rollback needs when it does not take it."""
+    restore = []
+    if result["file_changed"]:
+        restore.append(dict(dest=result["path"], backup=result["backup_file"], remove=not result["previous_exists"]))
+    if result["dropin_changed"]:
+        restore.append(
+            dict(
+                dest=result["dropin_path"], backup=result["dropin_backup"], remove=not result["dropin_previous_exists"]
+            )
+        )
+    result["restore"] = restore
+    action = result["action"]
+    if action == "none" or module.check_mode:
+        return False
+    systemd = Systemd(module)
+    journal = activation.Journal(module, service)
+    result["journal_cursor"] = journal.cursor()
+    try:
+        if action == "reload":
+            activation.reload(systemd, journal, service, result["journal_cursor"])
+        else:
+            activation.restart(systemd, service, module.params["api_timeout"])
+    except (activation.ActivationError, SystemdError) as exc:
+        result["dockerd_errors"] = activation.dockerd_errors(journal.lines_after(result["journal_cursor"]))
+        module.fail_json(
+            msg="dockerd did not take the new configuration (%s): %s. dockerd said: %s"
+            % (action, exc, " | ".join(result["dockerd_errors"])),
+            **result,
+        )
+    return True
+
+
+def write(module, host, result, current_text, text, dropin_wanted, dropin_current):
+    """Write daemon.json, the drop-in and the owner/mode fixes; fills the backups into ``result``."""
+    params = module.params
+    path, dropin_path = result["path"], result["dropin_path"]
+    if result["file_changed"]:
+        if params["backup"] and current_text is not None:
+            result["backup_file"] = module.backup_local(path)
+        write_atomic(module, path, text)
+    elif current_text is not None:
+        result["changed"] = module.set_mode_if_different(path, "0644", result["changed"])
+        result["changed"] = module.set_owner_if_different(path, "root", result["changed"])
+    if result["dropin_changed"]:
+        result["dropin_backup"] = apply_dropin(module, host, dropin_path, dropin_wanted, dropin_current)
+    apply_permissions(result["permission_changes"])
+    if result["backup_file"]:
+        result["removed_backups"] += prune_backups(path, params["backups_to_keep"])
+    if result["dropin_backup"]:
+        result["removed_backups"] += prune_backups(dropin_path, params["backups_to_keep"])
+
+
+def run(module, host, service, dropin_path):
+    """Read, compare, validate, and (unless in check mode) write and apply. Returns the result."""
     params = module.params
     path = params["path"]
-    service = params["service"] if params["service"].endswith(".service") else params["service"] + ".service"
-    dropin_path = os.path.join("/etc/systemd/system", service + ".d", unit.DROPIN_NAME)
-    host = Host(module)
-    if params["backups_to_keep"] < 1:
-        module.fail_json(
-            msg="backups_to_keep must be at least 1 (daemon role: daemon_backups_to_keep), got %d: the newest copy is "
-            "what a rollback restores." % params["backups_to_keep"]
-        )
+    settings = dict(params["settings"])
+    engine = {}
+    if params["engine"] != "ignore":
+        try:
+            engine = daemon_engine.read_local_engine()
+        except EngineError as exc:
+            module.fail_json(msg=str(exc))
+        if not engine["answers"] and params["engine"] == "optional":
+            # Planning on a host whose engine does not run yet: nothing to restart there.
+            module.exit_json(changed=False, differs=[], restart_required=False, reload_required=False, **engine)
+        if not engine["answers"]:
+            module.fail_json(
+                msg="dockerd does not answer on %s (%s). Install and start it first (dockfleet.docker.engine role), "
+                "then run this role." % (daemon_engine.LOCAL_SOCKET, "; ".join(engine["server_errors"])),
+                **engine,
+            )
+    if settings.get("hosts") and params["local_host"]:
+        local = local_host(host, service, params["local_host"])
+        settings["hosts"] = [local] + [h for h in settings["hosts"] if h != local]
 
     # 1. Current state.
     current_text = read_text(path)
@@ -371,7 +590,7 @@ def main():
         if params["mode"] != "replace":
             module.fail_json(msg=str(exc))
         current = None
-    desired = schema.candidate(current, params["settings"], params["mode"])
+    desired = schema.candidate(current, settings, params["mode"])
 
     # 2. Validate before anything is written.
     unit_errors, dropin_wanted, dockerd = check_unit(host, service, params["manage_host_flags"], desired, dropin_path)
@@ -384,6 +603,10 @@ def main():
     )
     errors += unit_errors
     errors += prerequisite_errors(desired, host)
+    if engine:
+        errors += daemon_engine.engine_refusals(
+            desired, current, engine, params["force_storage_change"], params["force_userns_change"]
+        )
     if errors:
         module.fail_json(msg="daemon.json not changed: " + " ".join(errors), errors=errors)
 
@@ -410,8 +633,14 @@ def main():
         validated_by_dockerd=False,
         dockerd_validation_skipped=None,
         permission_changes=[],
+        userns_ready=userns_ready(host, desired),
+        tls_problems=tls_state(module, host, desired, params["tls"]),
+        action="none",
+        restore=[],
+        journal_cursor=None,
         **costs,
     )
+    result.update(engine)
     if dropin_changed:
         result.update(restart_required=True, reload_required=False)
     diffs = [dict(before_header=path, after_header=path, before=current_text or "", after=text)]
@@ -446,6 +675,17 @@ def main():
                 )
             )
     result["diff"] = diffs
+    result["differs"] = [
+        what
+        for what, differs in (
+            ("daemon.json", file_changed),
+            ("drop-in", dropin_changed),
+            ("file permissions", bool(result["permission_changes"])),
+            ("userns prerequisites", not result["userns_ready"]),
+            ("TLS files", bool(result["tls_problems"])),
+        )
+        if differs
+    ]
 
     # dockerd --validate loads the TLS key pair: a preview made before the files are issued cannot use it.
     missing_tls = [
@@ -463,22 +703,71 @@ def main():
             % (dockerd or "dockerd (not found)", engine_text or "unknown")
         )
 
-    # 4. Apply.
+    # 4. Write and apply.
+    result["action"] = planned_action(module, result)
     if not module.check_mode:
-        if file_changed:
-            if params["backup"] and current_text is not None:
-                result["backup_file"] = module.backup_local(path)
-            write_atomic(module, path, text)
-        elif current_text is not None:
-            result["changed"] = module.set_mode_if_different(path, "0644", result["changed"])
-            result["changed"] = module.set_owner_if_different(path, "root", result["changed"])
-        if dropin_changed:
-            result["dropin_backup"] = apply_dropin(module, host, dropin_path, dropin_wanted, dropin_current)
-        apply_permissions(result["permission_changes"])
-        if result["backup_file"]:
-            result["removed_backups"] += prune_backups(path, params["backups_to_keep"])
-        if result["dropin_backup"]:
-            result["removed_backups"] += prune_backups(dropin_path, params["backups_to_keep"])
+        write(module, host, result, current_text, text, dropin_wanted, dropin_current)
+    if activate(module, service, result):
+        result["changed"] = True
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            settings=dict(type="dict", required=True),
+            mode=dict(type="str", choices=["merge", "replace"], default="merge"),
+            path=dict(type="path", default="/etc/docker/daemon.json"),
+            backup=dict(type="bool", default=True),
+            backups_to_keep=dict(type="int", default=3),
+            allow_insecure_tcp=dict(type="bool", default=False),
+            dockerd_validation=dict(type="str", choices=["auto", "required", "never"], default="auto"),
+            service=dict(type="str", default="docker.service"),
+            manage_host_flags=dict(type="bool", default=True),
+            file_permissions=dict(type="bool", default=False),
+            check_tls_files=dict(type="bool", default=True),
+            local_host=dict(type="str"),
+            engine=dict(type="str", choices=["ignore", "optional", "required"], default="ignore"),
+            force_storage_change=dict(type="bool", default=False),
+            force_userns_change=dict(type="bool", default=False),
+            tls=dict(
+                type="dict",
+                options=dict(
+                    inventory_name=dict(type="str", required=True),
+                    ca_cert=dict(type="str", default=""),
+                    extra_names=dict(type="list", elements="str", default=[]),
+                    controller_ready=dict(type="bool", default=True),
+                ),
+            ),
+            apply=dict(type="str", choices=["none", "reload", "restart"], default="none"),
+            api_timeout=dict(type="int", default=60),
+            host_lock_timeout=dict(type="int", default=DEFAULT_LOCK_TIMEOUT),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    service = params["service"] if params["service"].endswith(".service") else params["service"] + ".service"
+    dropin_path = os.path.join("/etc/systemd/system", service + ".d", unit.DROPIN_NAME)
+    host = Host(module)
+    if params["backups_to_keep"] < 1:
+        module.fail_json(
+            msg="backups_to_keep must be at least 1 (daemon role: daemon_backups_to_keep), got %d: the newest copy is "
+            "what a rollback restores." % params["backups_to_keep"]
+        )
+    # The read, the comparison and every change under the host lock: a second run waits, then finds nothing to do.
+    writes = not module.check_mode
+    lock = (
+        host_lock(
+            module,
+            ENGINE,
+            timeout=params["host_lock_timeout"],
+            variable="daemon_host_lock_timeout (daemon role) / host_lock_timeout",
+        )
+        if writes
+        else contextlib.nullcontext()
+    )
+    with lock:
+        result = run(module, host, service, dropin_path)
     module.exit_json(**result)
 
 

@@ -17,9 +17,9 @@ def _inventory():
     return os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "inventory")
 
 
-def run_playbook(name, limit=None, extra_vars=None):
-    """Run molecule/daemon/<name> with the scenario's inventory; returns the CompletedProcess."""
-    cmd = ["ansible-playbook", "-i", _inventory(), os.path.join(SCENARIO, name)]
+def run_playbook(name, limit=None, extra_vars=None, check=False):
+    """Run molecule/daemon/<name> with the scenario's inventory (``check``: with --check); returns the CompletedProcess."""
+    cmd = ["ansible-playbook", "-i", _inventory(), os.path.join(SCENARIO, name)] + (["--check"] if check else [])
     if limit:
         cmd += ["--limit", limit]
     if extra_vars:

@@ -91,3 +91,42 @@ def test_config_refused_at_start_is_rolled_back_and_containers_keep_running(host
     assert host.check_output("docker inspect --format '{{.Id}} {{.State.StartedAt}}' dockfleet-canary") == canary_before
     assert host.check_output("docker inspect --format '{{.State.Running}}' dockfleet-canary") == "true"
     host.run("docker rm -f dockfleet-canary")
+
+
+def recap(output, name="daemon-1"):
+    """The PLAY RECAP counters of a host, as a dict."""
+    line = next(line for line in output.splitlines() if line.startswith(name + " ") and "ok=" in line)
+    return {key: int(value) for key, value in (pair.split("=") for pair in line.split(":", 1)[1].split())}
+
+
+def test_a_converged_host_costs_one_read_and_drift_is_found_predicted_and_fixed(host):
+    # The tests above left other labels: converge once, then the host is converged.
+    first = run_playbook("converge.yml", limit="daemon-1")
+    assert first.returncode == 0, first.stdout + first.stderr
+    pid, started = daemon_process(host)
+    # Converged: argument validation, the one read, two skipped includes; the same with --check.
+    for check in (False, True):
+        result = run_playbook("converge.yml", limit="daemon-1", check=check)
+        assert result.returncode == 0, result.stdout + result.stderr
+        counts = recap(result.stdout)
+        assert (counts["ok"], counts["changed"], counts["skipped"]) == (2, 0, 2), result.stdout
+    # Drift by hand: a key of the hardened preset removed from daemon.json.
+    config = json.loads(host.file(DAEMON_JSON).content_string)
+    del config["icc"]
+    host.check_output("printf '%%s' '%s' > %s" % (json.dumps(config), DAEMON_JSON))
+    before = file_state(host, DAEMON_JSON)
+    predicted = run_playbook("converge.yml", limit="daemon-1", check=True)
+    assert predicted.returncode == 0, predicted.stdout + predicted.stderr
+    assert recap(predicted.stdout)["changed"] > 0
+    assert task_outcome(predicted.stdout, "Restart dockerd") == "changed"
+    assert file_state(host, DAEMON_JSON) == before and daemon_process(host) == (pid, started)
+    fixed = run_playbook("converge.yml", limit="daemon-1")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert task_outcome(fixed.stdout, "Restart dockerd") == "changed"
+    assert json.loads(host.file(DAEMON_JSON).content_string)["icc"] is False
+    assert (
+        json.loads(host.check_output("docker network inspect bridge --format '{{json .Options}}'"))[
+            "com.docker.network.bridge.enable_icc"
+        ]
+        == "false"
+    )

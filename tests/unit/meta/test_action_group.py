@@ -35,6 +35,7 @@ REQUIRED_OPTIONS = {
         "advertise_addr": "10.0.0.21",
     },
     "swarm_backup_verify": {"metadata": "/nonexistent/metadata.json"},
+    "swarm_rotate": {"ca": True},
 }
 
 

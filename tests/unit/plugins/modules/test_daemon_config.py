@@ -117,3 +117,72 @@ def test_file_permissions_reports_and_fixes_a_loose_daemon_json_directory(run_mo
     ended = run_module(daemon_config.main, params)
     assert os.stat(host.parent).st_mode & 0o777 == 0o755
     assert (str(host.parent), 0, 0) in chowned
+
+
+def down_engine(monkeypatch):
+    monkeypatch.setattr(
+        daemon_config.daemon_engine,
+        "read_local_engine",
+        lambda: daemon_config.daemon_engine.down_result("no socket at /var/run/docker.sock"),
+    )
+
+
+def test_a_plan_on_a_host_whose_engine_does_not_run_plans_nothing(run_module, host, monkeypatch):
+    down_engine(monkeypatch)
+    ended = run_module(
+        daemon_config.main, {"settings": {"debug": True}, "path": str(host), "engine": "optional"}, check_mode=True
+    )
+    assert not ended.failed and ended.result["answers"] is False and ended.result["differs"] == []
+    assert ended.result["restart_required"] is False
+
+
+def test_the_role_needs_the_engine_to_answer(run_module, host, monkeypatch):
+    down_engine(monkeypatch)
+    ended = run_module(
+        daemon_config.main, {"settings": {"debug": True}, "path": str(host), "engine": "required"}, check_mode=True
+    )
+    assert ended.failed and ended.result["msg"].startswith("dockerd does not answer on /var/run/docker.sock")
+    assert "dockfleet.docker.engine" in ended.result["msg"]
+
+
+def test_live_restore_on_a_swarm_node_is_refused_before_writing(run_module, host, monkeypatch):
+    engine = daemon_config.daemon_engine.down_result("")
+    engine.update(answers=True, swarm={"local_node_state": "active"}, server_errors=[])
+    monkeypatch.setattr(daemon_config.daemon_engine, "read_local_engine", lambda: engine)
+    ended = run_module(
+        daemon_config.main, {"settings": {"live-restore": True}, "path": str(host), "engine": "required"}
+    )
+    assert ended.failed and "daemon_live_restore is true but this host is a swarm node" in ended.result["msg"]
+    assert not host.exists()
+
+
+def test_local_host_auto_puts_the_default_socket_first_without_a_socket_unit(run_module, host, monkeypatch):
+    monkeypatch.setattr(NoDockerHost, "unit_properties", lambda self, unit, *names: {}, raising=False)
+    settings = {"hosts": ["tcp://0.0.0.0:2376"], "tlsverify": True, "tlscacert": "/ca", "tlscert": "/c", "tlskey": "/k"}
+    params = {"settings": settings, "path": str(host), "local_host": "auto", "check_tls_files": False}
+    ended = run_module(daemon_config.main, params, check_mode=True)
+    assert ended.result["config"]["hosts"] == ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"]
+    monkeypatch.setattr(
+        NoDockerHost, "unit_properties", lambda self, unit, *names: {"LoadState": ["loaded"]}, raising=False
+    )
+    ended = run_module(daemon_config.main, params, check_mode=True)
+    assert ended.result["config"]["hosts"] == ["fd://", "tcp://0.0.0.0:2376"]
+
+
+def test_apply_reload_refuses_a_change_that_needs_a_restart(run_module, host):
+    host.write_text(json.dumps({"debug": True}))
+    ended = run_module(
+        daemon_config.main,
+        {"settings": {"storage-driver": "vfs"}, "path": str(host), "apply": "reload"},
+        check_mode=True,
+    )
+    assert ended.failed and "needs a restart of dockerd (keys storage-driver), but apply=reload" in ended.result["msg"]
+
+
+def test_apply_in_check_mode_predicts_the_reload(run_module, host):
+    host.write_text(json.dumps({"debug": True}))
+    ended = run_module(
+        daemon_config.main, {"settings": {"debug": False}, "path": str(host), "apply": "reload"}, check_mode=True
+    )
+    assert not ended.failed and ended.result["action"] == "reload" and ended.result["differs"] == ["daemon.json"]
+    assert json.loads(host.read_text()) == {"debug": True}
