@@ -19,7 +19,8 @@ def _facts(hostvars, host):
         return {}
 
 
-def _get(facts, name, default=None):
+def fact(facts, name, default=None):
+    """``facts[name]`` (a host's facts, or any mapping), ``default`` when it is missing or None."""
     try:
         value = facts[name]
     except (KeyError, TypeError):
@@ -45,13 +46,13 @@ def engine_upgrade_problems(
             problem(host, UNREACHABLE)
             continue
         facts = _facts(hostvars, host)
-        error = _get(facts, "_engine_upgrade_docker_error", "")
+        error = fact(facts, "_engine_upgrade_docker_error", "")
         if error:
             problem(host, "docker does not answer (%s); is docker.service running?" % error)
-        resolve = _get(facts, "_engine_upgrade_resolve", {})
+        resolve = fact(facts, "_engine_upgrade_resolve", {})
         if "changes" not in resolve:
             problem(host, "target version: %s" % resolve.get("msg", "engine_package gave no result"))
-        sync = _get(facts, "_engine_upgrade_timesync", {})
+        sync = fact(facts, "_engine_upgrade_timesync", {})
         if sync and not sync.get("skipped"):
             if "healthy" in sync:
                 if not sync["healthy"]:
@@ -93,47 +94,77 @@ def engine_upgrade_preflight_table(hosts, hostvars, plan, problems):
         facts = _facts(hostvars, host)
         row = next((r for r in order if r["host"] == host), {})
         role = row.get("role", "-") + (" (leader)" if row.get("leader") else "")
-        step = "skip" if row.get("action") == "skip" else ("#%d" % index if row else "-")
-        before = _get(facts, "_engine_upgrade_before") or "-"
-        target = _get(facts, "_engine_upgrade_target") or "-"
+        if row.get("action") == "skip":
+            step = "skip"
+        elif row.get("batch"):
+            step = "batch %d" % row["batch"]
+        else:
+            step = "#%d" % index if row else "-"
+        before = fact(facts, "_engine_upgrade_before") or "-"
+        target = fact(facts, "_engine_upgrade_target") or "-"
         rows.append([host, role, before, target, step, "; ".join(listed) or "ok"])
     return text_table(rows, headers=["HOST", "ROLE", "ENGINE NOW", "TARGET", "PLAN", "PROBLEMS"])
+
+
+def engine_upgrade_batch_table(plan, first=1):
+    """The batches of the plan, numbered from ``first``: hosts drained and upgraded together, and what the planner
+    said about each."""
+    rows = []
+    for number, batch in enumerate((plan or {}).get("batches") or [], int(first)):
+        said = list(batch.get("warnings") or [])
+        said += ["held back for a later batch: %s (%s)" % (", ".join(s["hostnames"]), s["reason"])
+                 for s in batch.get("shrunk") or []]  # fmt: skip
+        if batch.get("global_services"):
+            said.append("global services stopped on these nodes meanwhile: %s" % ", ".join(batch["global_services"]))
+        said += batch.get("notes") or []
+        role = batch.get("role", "-") + (" (leader)" if batch.get("leader") else "")
+        safe = "yes" if batch.get("safe", True) else "NO"
+        rows.append([number, role, ", ".join(batch.get("hosts") or []), safe, " | ".join(said) or "-"])
+    return text_table(rows, headers=["BATCH", "ROLE", "HOSTS", "ROOM KEPT", "NOTES"])
 
 
 def engine_upgrade_summary_table(plan, hostvars):
     """The closing summary: version before and after and the time taken per node, in the order the run took them."""
     order = (plan or {}).get("order") or []
     rows = []
-    seconds = 0
+    batch_seconds = {}
     for row in order:
         facts = _facts(hostvars, row["host"])
         if row.get("action") == "skip":
-            before = _get(facts, "_engine_upgrade_before", "-")
-            rows.append([row["host"], row["role"], "%s (unchanged)" % before, "-", "already on the target, skipped"])
+            before = fact(facts, "_engine_upgrade_before", "-")
+            rows.append(
+                [row["host"], row["role"], "-", "%s (unchanged)" % before, "-", "already on the target, skipped"]
+            )
             continue
-        result = _get(facts, "_engine_upgrade_result", {})
+        result = fact(facts, "_engine_upgrade_result", {})
         if not result:  # the run stopped before this node
             rows.append(
                 [
                     row["host"],
                     row["role"],
-                    "%s (unchanged)" % _get(facts, "_engine_upgrade_before", "-"),
+                    row.get("batch") or "-",
+                    "%s (unchanged)" % fact(facts, "_engine_upgrade_before", "-"),
                     "-",
                     "not reached",
                 ]
             )
             continue
-        seconds += int(result.get("seconds") or 0)
+        # Nodes of one batch change together: the batch takes as long as its slowest node. The batch the run took
+        # (planned again when its turn came) may differ from the pre-flight's plan.
+        batch = result.get("batch") or row.get("batch") or ("node", row["host"])
+        batch_seconds[batch] = max(batch_seconds.get(batch, 0), int(result.get("seconds") or 0))
         rows.append(
             [
                 row["host"],
                 row["role"],
+                result.get("batch") or row.get("batch") or "-",
                 "%s -> %s" % (result.get("before"), result.get("after")),
                 "%ss" % result.get("seconds"),
                 result.get("result"),
             ]
         )
-    lines = text_table(rows, headers=["HOST", "ROLE", "ENGINE BEFORE -> AFTER", "TIME", "RESULT"])
+    seconds = sum(batch_seconds.values())
+    lines = text_table(rows, headers=["HOST", "ROLE", "BATCH", "ENGINE BEFORE -> AFTER", "TIME", "RESULT"])
     changed = len([row for row in order if row.get("action") == "upgrade"])
     skipped = len([row for row in order if row.get("action") == "skip"])
     lines.append("%d node(s) changed in %ds, %d already on the target." % (changed, seconds, skipped))
@@ -146,4 +177,5 @@ class FilterModule:
             "engine_upgrade_problems": engine_upgrade_problems,
             "engine_upgrade_preflight_table": engine_upgrade_preflight_table,
             "engine_upgrade_summary_table": engine_upgrade_summary_table,
+            "engine_upgrade_batch_table": engine_upgrade_batch_table,
         }

@@ -7,15 +7,8 @@ returns module_utils/swarm_change_guard.py's decision."""
 
 from __future__ import annotations
 
+from ansible_collections.dockfleet.docker.plugins.filter.engine_upgrade import fact as _get
 from ansible_collections.dockfleet.docker.plugins.module_utils import swarm_change_guard as guard
-
-
-def _get(mapping, name, default=None):
-    try:
-        value = mapping[name]
-    except (KeyError, TypeError):
-        return default
-    return default if value is None else value
 
 
 def swarm_change_guard(

@@ -10,6 +10,7 @@ The parsers are pure functions (unit-tested); ``Apt`` runs the commands through
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -200,6 +201,13 @@ class Apt:
     def install(self, specs, allow_downgrades=False):
         return self.run(self._install_args(specs, allow_downgrades), locking=True)
 
+    def architecture(self):
+        """The host's Debian architecture (``dpkg --print-architecture``: amd64, arm64, ...)."""
+        rc, out, err = self.module.run_command(["dpkg", "--print-architecture"], environ_update=APT_ENV)
+        if rc != 0:
+            raise AptError("dpkg --print-architecture failed (rc=%d): %s" % (rc, err.strip()))
+        return out.strip()
+
     def hold(self, names):
         if names:
             self.run(["apt-mark", "hold", *sorted(names)], locking=True)
@@ -207,3 +215,38 @@ class Apt:
     def unhold(self, names):
         if names:
             self.run(["apt-mark", "unhold", *sorted(names)], locking=True)
+
+
+def read_os_release(path="/etc/os-release"):
+    """The fields of os-release (ID, ID_LIKE, VERSION_CODENAME, PRETTY_NAME, ...), unquoted; {} when unreadable."""
+    try:
+        with open(path) as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return {}
+    fields = {}
+    for line in lines:
+        key, sep, value = line.strip().partition("=")
+        if sep and key and not key.startswith("#"):
+            fields[key] = value.strip().strip("\"'")
+    return fields
+
+
+def is_apt_family(fields):
+    """Whether os-release describes Debian, Ubuntu or a derivative of them."""
+    family = ("%s %s" % (fields.get("ID", ""), fields.get("ID_LIKE", ""))).split()
+    return bool({"debian", "ubuntu"} & set(family))
+
+
+# apt's own record of its last successful update, where the host has it; else the lists directory's time.
+UPDATE_STAMPS = ("/var/lib/apt/periodic/update-success-stamp", "/var/lib/apt/lists")
+
+
+def lists_age(now, stamps=UPDATE_STAMPS):
+    """Seconds since apt's package lists were last refreshed (as the apt module's cache_valid_time reads it)."""
+    for path in stamps:
+        try:
+            return max(now - os.path.getmtime(path), 0)
+        except OSError:
+            continue
+    return None

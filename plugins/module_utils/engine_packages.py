@@ -260,3 +260,56 @@ def describe(packages, held=(), pinned=False):
         lines.append("%s=%s%s\n" % (name, packages[name], " (hold)" if name in held else ""))
     lines.append("apt pin: %s\n" % ("yes" if pinned else "no"))
     return "".join(lines)
+
+
+def package_names(flavor):
+    """Every package name a plan for ``flavor`` may read: its own, and the other flavor's engine (a conflict)."""
+    spec = FLAVORS[flavor]
+    names = {spec["engine"], spec["cli"], spec["containerd"]} | set(spec["followers"]) | set(spec["plugins"].values())
+    for other in FLAVORS.values():
+        names.add(other["engine"])
+    return names
+
+
+def read_plan(apt, flavor, request, plugins=(), containerd_request=None, allow_downgrade=False):
+    """Read what dpkg has and apt offers through ``apt`` (module_utils.apt.Apt) and plan.
+
+    Returns ``(installed, held, plan)``; raises PlanError or AptError.
+    """
+    names = package_names(flavor)
+    installed, held = apt.installed(names)
+    available = apt.available(names)
+    result = plan(
+        flavor,
+        request,
+        available,
+        installed,
+        depends_of=apt.depends,
+        plugins=plugins,
+        containerd_request=containerd_request,
+        allow_downgrade=allow_downgrade,
+    )
+    return installed, held, result
+
+
+class PinState:
+    """The pin (preferences file + dpkg holds) now and as wanted, for ``plan`` and ``pin``."""
+
+    def __init__(self, plan_, installed, held, preferences_now, pin):
+        managed = set(plan_.targets)
+        self.before_packages = dict((name, installed[name]) for name in managed if name in installed)
+        self.preferences_now = preferences_now
+        self.preferences_wanted = preferences(plan_.targets) if pin else None
+        self.holds_now = held & managed
+        self.holds_wanted = managed if pin else set()
+        self.changed = self.preferences_now != self.preferences_wanted or self.holds_now != self.holds_wanted
+
+
+def flavor_of(repository):
+    """The package flavor of the engine role's engine_repository (upstream, mirror, distro)."""
+    return "docker.io" if repository == "distro" else "docker-ce"
+
+
+def release_of(version):
+    """The engine release a package version runs (5:26.1.5-1~debian.12~bookworm -> 26.1.5)."""
+    return versions.release_text(version)

@@ -11,7 +11,9 @@
   engine back on another root;
 - ``destination_problem``: a directory that must be written (the backup's, the data root a restore
   extracts into) exists or can be made, is writable and has room;
-- ``read_host``: ``host_state`` for the engine a module talks to, its errors turned into ``fail_json``.
+- ``read_host``: ``host_state`` for the engine a module talks to, its errors turned into ``fail_json``;
+- ``swarm_state_module`` and ``run_on_local_engine``: the ``AnsibleModule`` of swarm_backup and
+  swarm_restore, and running one of them on this host's engine.
 
 Each message says what is wrong, with which option or variable, and how to fix it.
 ``destination_problem`` and ``host_state`` look at the file system; the rest works on what the
@@ -26,8 +28,16 @@ import os
 import shutil
 import tempfile
 
+from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.dockfleet.docker.plugins.module_utils import docker_root
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import engine_errors
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+    ENGINE_REQUIRED_TOGETHER,
+    engine_argument_spec,
+    engine_errors,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import MetadataError
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_engine import local_engine
 
 # The options of swarm_backup and swarm_restore documented by the dockfleet.docker.swarm_state fragment.
 SWARM_STATE_ARGS = dict(swarm_dir=dict(type="path"), wait_timeout=dict(type="int", default=120))
@@ -152,3 +162,23 @@ def where(swarm_dir, data_root, explicit):
 def utc_stamp():
     """The UTC time as backup names and moved-aside directories carry it (20260101T020000Z)."""
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def swarm_state_module(**options):
+    """The ``AnsibleModule`` of swarm_backup and swarm_restore: ``options``, the swarm state options (fragment
+    dockfleet.docker.swarm_state) and the engine connection options (cert and key together); check mode."""
+    return AnsibleModule(
+        argument_spec=engine_argument_spec(**dict(options, **SWARM_STATE_ARGS)),
+        required_together=ENGINE_REQUIRED_TOGETHER,
+        supports_check_mode=True,
+    )
+
+
+def run_on_local_engine(module, action, what):
+    """``action(module, engine)`` on this host's engine; ``what`` says what the module does to it, for the refusal
+    of a docker_host that is not this host's. A backup metadata error ends in ``fail_json``."""
+    engine = local_engine(module, what)
+    try:
+        action(module, engine)
+    except MetadataError as exc:
+        module.fail_json(msg=str(exc))

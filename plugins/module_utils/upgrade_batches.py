@@ -16,15 +16,20 @@ service's tasks (``Room``):
   ``node.platform.os``/``arch``, ``node.labels.*`` and ``engine.labels.*`` are matched as swarmkit does
   (values case-insensitive, a missing label reads as ``""``). Where a constraint is of another kind, a node
   counts as room for the service only if the service runs a task there now (conservative);
-- ``MaxReplicas`` caps the tasks one node holds; CPU and memory reservations cap what one node holds and
-  what all active nodes hold together (a necessary condition; exact bin packing is not attempted);
+- ``MaxReplicas`` caps the tasks one node holds, and so does a port published in ``host`` mode (one task
+  per node can bind it); CPU and memory reservations cap what one node holds and what all active nodes
+  hold together (a necessary condition; exact bin packing is not attempted);
 - a service that already lacks room (more replicas than its nodes can hold) must keep what it has;
 - global services need no room: their tasks on a batch's nodes stop until the nodes are back (listed per
   batch as ``global_services``); spread preferences never block a batch, a spread value left without an
   active node is mentioned in the batch's ``notes``.
 
-Nodes that would leave a service without room are held back for a later batch (``shrunk`` says which
-and why). A worker whose drain *alone* leaves a service without room can never be drained safely: it
+A batch also keeps every replicated service serving while it drains: it never takes the last nodes that
+run a service's tasks together (those tasks would all stop before their replacements start). Only a
+node that alone runs all of a service's tasks stops them, as it would when drained by itself.
+
+Nodes that would leave a service without room, or without a running task, are held back for a later
+batch (``shrunk`` says which and why). A worker whose drain *alone* leaves a service without room can never be drained safely: it
 gets a batch of its own after the safe worker batches, with ``safe: False`` and ``warnings`` naming the
 service; so does a manager whose outage would cost room or the majority. The caller decides whether to go
 ahead (those tasks stop while the node is down) or to stop.
@@ -108,13 +113,17 @@ def _service_facts(service):
     template = spec.get("TaskTemplate") or {}
     placement = template.get("Placement") or {}
     reservations = (template.get("Resources") or {}).get("Reservations") or {}
+    ports = (spec.get("EndpointSpec") or {}).get("Ports") or []
+    host_ports = sorted(p["PublishedPort"] for p in ports if p.get("PublishMode") == "host" and p.get("PublishedPort"))
+    max_per_node = int(placement.get("MaxReplicas") or 0)
     return {
         "id": service.get("ID"),
         "name": spec.get("Name") or service.get("ID"),
         "mode": "replicated" if "Replicated" in mode else "global" if "Global" in mode else "job",
         "replicas": int((mode.get("Replicated") or {}).get("Replicas") or 0),
         "constraints": list(placement.get("Constraints") or []),
-        "max_per_node": int(placement.get("MaxReplicas") or 0),
+        "max_per_node": 1 if host_ports else max_per_node,
+        "host_ports": host_ports,
         "spread": [(p.get("Spread") or {}).get("SpreadDescriptor") for p in placement.get("Preferences") or [] if p],
         "reserved": (int(reservations.get("NanoCPUs") or 0), int(reservations.get("MemoryBytes") or 0)),
     }
@@ -135,6 +144,7 @@ class Room:
         self.services = [_service_facts(s) for s in services]
         self.tasks = tasks
         self.requirements, self.short, self.eligible = [], [], {}
+        self.running = {}  # replicated service name: IDs of the nodes that run its tasks now
         self.free = dict((n, self._resources(self.nodes[n])) for n in self.active)
         for facts in self.services:
             if facts["mode"] == "global":
@@ -145,6 +155,13 @@ class Room:
         for facts in self.services:
             if facts["mode"] == "replicated" and facts["replicas"] > 0:
                 placed.append((self._add_service(facts), facts["reserved"]))
+                self.running[facts["name"]] = set(
+                    t.get("NodeID")
+                    for t in tasks
+                    if t.get("ServiceID") == facts["id"]
+                    and t.get("DesiredState") == "running"
+                    and (t.get("Status") or {}).get("State") == "running"
+                )
         if all(self.free.values()):
             for index, unit, scale in ((0, "CPUs", 1e9), (1, "MiB of memory", 2**20)):
                 demand = sum(need * reserved[index] for need, reserved in placed)
@@ -189,6 +206,8 @@ class Room:
         rules = facts["constraints"] + (
             ["at most %d per node" % facts["max_per_node"]] if facts["max_per_node"] else []
         )
+        if facts["host_ports"]:
+            rules[-1] += " (port %s published in host mode)" % ", ".join(str(p) for p in facts["host_ports"])
         what = "service %s%s" % (facts["name"], " (%s)" % ", ".join(rules) if rules else "")
         return self._add(what, "tasks", 1, replicas, holds)
 
@@ -222,6 +241,11 @@ class Room:
             % (req["what"], left / req["scale"], req["need"] / req["scale"], req["unit"])
             for req, left in self.broken(drained)
         ]
+
+    def stopped(self, node_ids):
+        """Names of the replicated services that would have no running task left while ``node_ids`` drain."""
+        node_ids = set(node_ids)
+        return sorted(name for name, running in self.running.items() if running and running <= node_ids)
 
     def global_services(self, node_ids):
         """Names of the global services whose tasks on ``node_ids`` stop while those nodes are drained."""
@@ -293,16 +317,26 @@ def plan_batches(nodes, services, tasks, upgrade, batch_size):
         batch, held, later = [], {}, []
         for view in remaining:
             if len(batch) < size:
-                broken = room.broken([b["id"] for b in batch] + [view["id"]])
-                if not broken:
+                before = [b["id"] for b in batch]
+                broken = room.broken([*before, view["id"]])
+                # Services whose last running tasks this node would stop together with the batch (what a node
+                # runs all tasks of alone, it stops in any batch, so that does not hold it back).
+                ids = [*before, view["id"]]
+                stopped = sorted(set(room.stopped(ids)) - set(room.stopped(before)) - set(room.stopped([view["id"]])))
+                if not broken and not stopped:
                     batch.append(view)
                     continue
-                req = broken[0][0]
-                reason = "draining them with this batch would leave %s room for fewer than the %g %s it needs" % (
-                    req["what"],
-                    req["need"] / req["scale"],
-                    req["unit"],
-                )
+                if broken:
+                    req = broken[0][0]
+                    reason = "draining them with this batch would leave %s room for fewer than the %g %s it needs" % (
+                        req["what"],
+                        req["need"] / req["scale"],
+                        req["unit"],
+                    )
+                else:
+                    reason = "draining them with this batch would stop every running task of service %s at once" % (
+                        ", ".join(stopped)
+                    )
                 held.setdefault(reason, []).append(view["hostname"])
             later.append(view)
         shrunk = [{"hostnames": names, "reason": reason} for reason, names in held.items()]

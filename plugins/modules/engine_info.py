@@ -24,11 +24,7 @@ description:
     with the label C(io.dockfleet.managed=true)).
   - Playbooks and roles read the engine with this module rather than parsing C(docker info) or calling the socket.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
-  - dockfleet.docker.attributes.read_only
+  - dockfleet.docker.engine_reader
 options:
   fail_on_down:
     description:
@@ -40,13 +36,9 @@ options:
       - Also list the networks and volumes labelled C(io.dockfleet.managed=true) (RV(networks), RV(volumes)).
     type: bool
     default: false
-notes:
-  - Read-only; check mode runs the same.
 seealso:
   - module: dockfleet.docker.swarm_health
   - module: dockfleet.docker.swarm
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""
@@ -161,16 +153,9 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff imp
 def read_engine(client, managed_resources):
     """Everything engine_info returns, read from an engine that answered a ping."""
     info = client.info()
-    result = dict(
-        answers=True,
-        server_errors=[],
-        engine=engine_view(client.version(), info),
-        swarm=swarm_view(info),
-        raft_members=[],
-        managers={},
-        nodes=[],
-        cluster_error="",
-    )
+    # Every key of the result, as down_result has them, with what the engine answered.
+    result = down_result("")
+    result.update(answers=True, server_errors=[], engine=engine_view(client.version(), info), swarm=swarm_view(info))
     if result["swarm"]["role"] == "manager":
         try:
             result.update(cluster_view(client.nodes(), info))

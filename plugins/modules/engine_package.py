@@ -319,20 +319,10 @@ def converge(module, apt, service):
     try:
         if params["update_cache"] and not module.check_mode:
             apt.update()
-        spec = engine_packages.FLAVORS[params["flavor"]]
-        names = (
-            {spec["engine"], spec["cli"], spec["containerd"]} | set(spec["followers"]) | set(spec["plugins"].values())
-        )
-        for other in engine_packages.FLAVORS.values():
-            names.add(other["engine"])
-        installed, held = apt.installed(names)
-        available = apt.available(names)
-        plan = engine_packages.plan(
+        installed, held, plan = engine_packages.read_plan(
+            apt,
             params["flavor"],
             params["version"],
-            available,
-            installed,
-            depends_of=apt.depends,
             plugins=params["plugins"],
             containerd_request=params["containerd_version"],
             allow_downgrade=params["allow_downgrade"],
@@ -341,13 +331,10 @@ def converge(module, apt, service):
         module.fail_json(msg=str(exc))
 
     managed = set(plan.targets)
-    before_packages = dict((name, installed[name]) for name in managed if name in installed)
-    pref_now = read_text(params["preferences_file"])
-    pref_wanted = engine_packages.preferences(plan.targets) if params["pin"] else None
-    holds_now = held & managed
-    holds_wanted = managed if params["pin"] else set()
-    pin_changed = pref_now != pref_wanted or holds_now != holds_wanted
-    changed = bool(plan.changes) or pin_changed
+    pin = engine_packages.PinState(plan, installed, held, read_text(params["preferences_file"]), params["pin"])
+    before_packages, pref_now, pref_wanted = pin.before_packages, pin.preferences_now, pin.preferences_wanted
+    holds_now, holds_wanted = pin.holds_now, pin.holds_wanted
+    changed = bool(plan.changes) or pin.changed
 
     version_before = engine_versions(module)
     result = dict(

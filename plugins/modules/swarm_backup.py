@@ -31,10 +31,6 @@ description:
     the secrets themselves.
   - It stops and archives the engine of the host it runs on; a O(docker_host) other than a Unix socket is refused.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
   - dockfleet.docker.swarm_state
 options:
   path:
@@ -51,25 +47,12 @@ options:
     type: bool
     default: false
 attributes:
-  check_mode:
-    support: full
-    details:
-      - Runs every check and reports what would be done; stops nothing.
   diff_mode:
-    support: full
     details:
       - Shows the archive written (none before).
 notes:
   - Run on the manager concerned (the module talks to the local engine and systemd). The playbook
     C(dockfleet.docker.swarm_backup) chooses the manager and fetches the files.
-seealso:
-  - module: dockfleet.docker.swarm_restore
-  - module: dockfleet.docker.swarm_backup_verify
-  - name: Docker swarm administration guide, back up and recover a swarm
-    link: https://docs.docker.com/engine/swarm/admin_guide/
-    description: The procedure this module follows.
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""
@@ -108,50 +91,33 @@ import json
 import os
 import tarfile
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.dockfleet.docker.plugins.module_utils import swarm_archive
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
-    ENGINE_REQUIRED_TOGETHER,
-    engine_argument_spec,
-    engine_errors,
+from ansible_collections.dockfleet.docker.plugins.module_utils import (
+    swarm_archive,
+    swarm_backup_host,
+    swarm_backup_metadata,
 )
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import engine_errors
 from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import raft_members
-from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_host import (
-    SWARM_STATE_ARGS,
-    destination_problem,
-    read_host,
-    utc_stamp,
-    where,
-)
-from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (
-    MetadataError,
-    autolock_restore_problem,
-    backup_refusal,
-    build_metadata,
-    sha256_file,
-)
-from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_engine import local_engine
 
 
 def backup(module, engine):
     params = module.params
-    info, data_root, swarm_dir, problems = read_host(module, engine, "the backup")
+    info, data_root, swarm_dir, problems = swarm_backup_host.read_host(module, engine, "the backup")
     swarm_info = info.get("Swarm") or {}
     with engine_errors(module, "report the swarm this node manages"):
         nodes = engine.client.nodes() if swarm_info.get("ControlAvailable") else []
-    refusal, warning = backup_refusal(
+    refusal, warning = swarm_backup_metadata.backup_refusal(
         nodes, swarm_info.get("NodeID"), params["accept_control_plane_outage"], raft_members(nodes, swarm_info)
     )
     content = swarm_archive.content_problem(
-        swarm_archive.directory_entries(swarm_dir), where(swarm_dir, data_root, params["swarm_dir"])
+        swarm_archive.directory_entries(swarm_dir), swarm_backup_host.where(swarm_dir, data_root, params["swarm_dir"])
     )
     if content:
         problems.append(content + " Nothing was stopped.")
     problems = [p for p in [refusal, *problems] if p]
     if not problems:
         # Made (0700) and written to only when nothing else refuses: a refused backup changes nothing.
-        problem = destination_problem(
+        problem = swarm_backup_host.destination_problem(
             params["path"],
             "the backup",
             "Set path (in the swarm_backup playbook swarm_backup_remote_dir) to a directory this host can write.",
@@ -170,9 +136,9 @@ def backup(module, engine):
         autolock = bool(((swarm.get("Spec") or {}).get("EncryptionConfig") or {}).get("AutoLockManagers"))
         unlock_key = (engine.client.get_unlock_key() or {}).get("UnlockKey") if autolock else None
     hostname = engine.client.inspect_node(swarm_info["NodeID"])["Description"]["Hostname"]
-    created = utc_stamp()
+    created = swarm_backup_host.utc_stamp()
     base = os.path.join(params["path"], "swarm-backup-%s-%s" % (hostname, created))
-    metadata = build_metadata(
+    metadata = swarm_backup_metadata.build_metadata(
         swarm["ID"],
         swarm_info["NodeID"],
         hostname,
@@ -186,7 +152,7 @@ def backup(module, engine):
         data_root=data_root,
         swarm_dir=swarm_dir,
     )
-    if autolock_restore_problem(metadata):
+    if swarm_backup_metadata.autolock_restore_problem(metadata):
         notes.append(
             "WARNING: autolock is on and the swarm has several managers. Docker cannot force a new cluster from "
             "locked raft data (moby/moby#36852), so swarm_restore refuses this backup; turn autolock off while "
@@ -218,7 +184,7 @@ def backup(module, engine):
     finally:
         try:
             engine.bring_back(unlock_key, params["wait_timeout"])
-        except MetadataError as exc:
+        except swarm_backup_metadata.MetadataError as exc:
             failure = (
                 failure + " " if failure else ""
             ) + "The engine is NOT back: %s Check 'systemctl status docker'." % exc
@@ -235,7 +201,7 @@ def backup(module, engine):
             if os.path.exists(path):
                 os.unlink(path)
         module.fail_json(msg=failure + " No archive was kept.")
-    metadata["archive_sha256"] = sha256_file(archive)
+    metadata["archive_sha256"] = swarm_backup_metadata.sha256_file(archive)
     fd = os.open(base + ".json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(metadata, handle, indent=2, sort_keys=True)
@@ -250,20 +216,11 @@ def backup(module, engine):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=engine_argument_spec(
-            path=dict(type="path", default="/var/backups/dockfleet-swarm"),
-            accept_control_plane_outage=dict(type="bool", default=False),
-            **SWARM_STATE_ARGS,
-        ),
-        required_together=ENGINE_REQUIRED_TOGETHER,
-        supports_check_mode=True,
+    module = swarm_backup_host.swarm_state_module(
+        path=dict(type="path", default="/var/backups/dockfleet-swarm"),
+        accept_control_plane_outage=dict(type="bool", default=False),
     )
-    engine = local_engine(module, "stops and archives the swarm state of")
-    try:
-        backup(module, engine)
-    except MetadataError as exc:
-        module.fail_json(msg=str(exc))
+    swarm_backup_host.run_on_local_engine(module, backup, "stops and archives the swarm state of")
 
 
 if __name__ == "__main__":

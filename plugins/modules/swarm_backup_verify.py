@@ -17,11 +17,7 @@ description:
     M(dockfleet.docker.swarm_restore) does before a restore.
   - Never changes anything.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
-  - dockfleet.docker.attributes.read_only
+  - dockfleet.docker.engine_reader
 options:
   metadata:
     description:
@@ -42,8 +38,6 @@ notes:
 seealso:
   - module: dockfleet.docker.swarm_backup
   - module: dockfleet.docker.swarm_restore
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""
@@ -130,15 +124,8 @@ def verify(module, engine):
     summary = comparison["summary"] + [
         "replicas: " + ("; ".join(lagging) if lagging else "every replicated service runs its replicas")
     ]
-    result = dict(
-        changed=False,
-        metadata=metadata,
-        comparison=comparison,
-        labels=labels,
-        replicas=replicas,
-        summary=summary,
-        notes=[],
-    )
+    found = {"metadata": metadata, "comparison": comparison, "labels": labels, "replicas": replicas}
+    result = dict(found, changed=False, summary=summary, notes=[])
     if not comparison["ok"] or lagging:
         module.fail_json(msg="The swarm does not match the backup: " + " | ".join(summary), **result)
     module.exit_json(**result)

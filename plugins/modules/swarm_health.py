@@ -16,6 +16,10 @@ description:
     every manager reachable, the managers keep a majority while any one of them is down - and returns the order to
     take the nodes in, workers first, then managers, the leader last (RV(order)). It does not fail on what it finds;
     the caller collects RV(problems) into one report.
+  - With O(members) and O(batch_size) it also plans the batches to upgrade the workers in (RV(batches)); managers stay
+    one per batch, the leader last. A batch only holds nodes whose drain leaves every replicated service room for all
+    its replicas under its placement constraints on the nodes that stay active, and never stops every running task
+    of a service at once; otherwise the batch shrinks and RV(batches) says which nodes were held back and why.
   - With O(wait_for) it waits, up to O(timeout) seconds, until the node O(node) is ready (on the release
     O(engine_version)), no task holds a container on O(node) any more, every service runs all its tasks, the
     managers keep their majority when O(node) goes down, or the leader knows the state of every node - and fails
@@ -24,18 +28,15 @@ description:
   - The C(dockfleet.docker.engine_upgrade) playbook uses it before and between the nodes it upgrades, the
     C(dockfleet.docker.swarm_restore) playbook to wait for the restored swarm to settle.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.api_timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
-  - dockfleet.docker.attributes.read_only
+  - dockfleet.docker.engine_reader.api_timeout
 options:
   members:
     description:
       - Hosts to plan a rolling upgrade for, as a mapping of a host name (as the caller knows it, e.g. the inventory
         name) to the swarm node ID of that host (C(docker info) C(.Swarm.NodeID)); an empty ID means the host is not
         in a swarm, which is a problem.
-      - The order of the mapping is kept within workers and within managers.
+      - The order of the mapping is kept within workers and within managers, unless O(batch_size) is given (then the
+        batches are planned in hostname order).
     type: dict
   skip:
     description:
@@ -44,6 +45,11 @@ options:
     type: list
     elements: str
     default: []
+  batch_size:
+    description:
+      - With O(members), the most workers to upgrade together, as a count (V(3)) or a percent of the workers to upgrade
+        (V(10%), rounded up). Managers are always upgraded one at a time. Without it, every node is a batch of its own.
+    type: raw
   node:
     description:
       - Node ID (or hostname) the node conditions of O(wait_for) are about. Required with V(node_ready),
@@ -79,12 +85,11 @@ options:
     type: int
     default: 2
 notes:
-  - Run it on a manager (delegate to one). It only reads, so check mode changes nothing either.
+  - Run it on a manager (delegate to one).
 seealso:
   - module: dockfleet.docker.swarm_node
   - module: dockfleet.docker.engine_package
-author:
-  - dockfleet maintainers (@dockfleet)
+  - module: dockfleet.docker.engine_info
 """
 
 EXAMPLES = r"""
@@ -94,6 +99,7 @@ EXAMPLES = r"""
       worker-1: 4q8x1kzr0m2s9t6v3w5y7a1b3
       manager-1: 9z8y7x6w5v4u3t2s1r0q9p8o7
     skip: [worker-1]
+    batch_size: 10%
   register: plan
 
 - name: Wait until worker-1 holds no task and every service runs all replicas
@@ -140,7 +146,20 @@ order:
   returned: always
   type: list
   elements: dict
-  sample: [{host: worker-1, node_id: 4q8x..., hostname: worker-1, role: worker, leader: false, action: upgrade}]
+  sample: [{host: worker-1, node_id: 4q8x..., hostname: worker-1, role: worker, leader: false, action: upgrade,
+            batch: 1}]
+batches:
+  description:
+    - With O(members), the batches to upgrade the hosts not skipped in, in order (RV(order) takes the same order;
+      its rows carry the batch number). Without O(batch_size), one host per batch.
+    - Each has C(hosts), C(role) (V(worker) or V(manager)), C(safe) (draining it leaves every service room and the
+      managers a majority), C(warnings) (why not), C(shrunk) (hosts held back for a later batch, and why),
+      C(global_services) (whose tasks on these nodes stop while they are drained) and C(notes).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{hosts: [worker-1, worker-2], role: worker, safe: true, warnings: [], shrunk: [], global_services: [],
+            notes: []}]
 unmet:
   description: The conditions of O(wait_for) that did not hold at the last look (empty on success).
   returned: always
@@ -157,13 +176,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils import upgrade_plan
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
-    ENGINE_REQUIRED_TOGETHER,
-    connect,
-    engine_argument_spec,
-    engine_errors,
-)
+from ansible_collections.dockfleet.docker.plugins.module_utils import engine_client, upgrade_batches, upgrade_plan
 from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import find_node
 from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until, waited_since
@@ -201,9 +214,39 @@ def check(module, nodes, services, tasks):
     return unmet
 
 
+def plan(nodes, services, tasks, members, skip, batch_size):
+    """Pre-flight problems and notices, the order and the batches for the hosts ``members`` ({host: node ID})."""
+    problems, notices = upgrade_plan.preflight(nodes, members)
+    order = upgrade_plan.order(nodes, members, skip)
+    host_of = dict((row["node_id"], row["host"]) for row in order if row["action"] == "upgrade")
+    batches = []
+    if problems or batch_size is None:
+        batches = [
+            dict(hosts=[row["host"]], role=row["role"], leader=row["leader"], safe=True, warnings=[], shrunk=[],
+                 global_services=[], notes=[])
+            for row in order
+            if row["action"] == "upgrade"
+        ]  # fmt: skip
+    else:
+        try:
+            planned = upgrade_batches.plan_batches(nodes, services, tasks, list(host_of), batch_size or 1)
+        except ValueError as exc:
+            problems.append({"host": "swarm", "problem": "batch_size: %s" % exc})
+            planned = []
+        for batch in planned:
+            entry = dict((k, v) for k, v in batch.items() if k not in ("node_ids", "hostnames"))
+            entry["hosts"] = [host_of[node_id] for node_id in batch["node_ids"]]
+            batches.append(entry)
+    number = dict((host, index) for index, batch in enumerate(batches, 1) for host in batch["hosts"])
+    for row in order:
+        row["batch"] = number.get(row["host"]) if row["action"] == "upgrade" else None
+    order.sort(key=lambda row: row["batch"] or 0)
+    return problems, notices, order, batches
+
+
 def main():
     module = AnsibleModule(
-        argument_spec=engine_argument_spec(
+        argument_spec=engine_client.engine_argument_spec(
             members=dict(type="dict"),
             skip=dict(type="list", elements="str", default=[]),
             node=dict(type="str"),
@@ -214,10 +257,11 @@ def main():
                 choices=["node_ready", "node_drained", "services_converged", "quorum_safe", "nodes_settled"],
             ),
             engine_version=dict(type="str"),
+            batch_size=dict(type="raw"),
             timeout=dict(type="int", default=300),
             interval=dict(type="int", default=2),
         ),
-        required_together=ENGINE_REQUIRED_TOGETHER,
+        required_together=engine_client.ENGINE_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
     params = module.params
@@ -225,7 +269,7 @@ def main():
     about_node = [condition for condition in params["wait_for"] if condition in NODE_CONDITIONS]
     if about_node and not params["node"]:
         module.fail_json(msg="wait_for %s is about one node: give node (its hostname or ID)." % ", ".join(about_node))
-    client = connect(module)
+    client = engine_client.connect(module)
     started = time.monotonic()
     seen = {}
 
@@ -252,7 +296,7 @@ def main():
     nodes, services, tasks, unmet, error = (seen[key] for key in ("nodes", "services", "tasks", "unmet", "error"))
     waited = waited_since(started)
     if error and not params["wait_for"]:
-        with engine_errors(module, "list the swarm's nodes, services and tasks"):
+        with engine_client.engine_errors(module, "list the swarm's nodes, services and tasks"):
             raise RuntimeError(error)
 
     result = dict(
@@ -263,6 +307,7 @@ def main():
         problems=[],
         notices=[],
         order=[],
+        batches=[],
         unmet=unmet,
         waited=waited,
     )
@@ -280,8 +325,9 @@ def main():
     )
     if params["members"] is not None:
         members = dict((host, node_id or None) for host, node_id in params["members"].items())
-        result["problems"], result["notices"] = upgrade_plan.preflight(nodes, members)
-        result["order"] = upgrade_plan.order(nodes, members, params["skip"])
+        result["problems"], result["notices"], result["order"], result["batches"] = plan(
+            nodes, services, tasks, members, params["skip"], params["batch_size"]
+        )
     if params["wait_for"] and unmet:
         module.fail_json(
             msg="Waited %ds for %s%s, but: %s."

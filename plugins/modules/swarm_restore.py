@@ -22,10 +22,6 @@ description:
   - It stops and replaces the swarm state of the engine of the host it runs on; a O(docker_host) other than a Unix
     socket is refused.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
   - dockfleet.docker.swarm_state
 options:
   archive:
@@ -73,25 +69,12 @@ options:
     type: bool
     default: false
 attributes:
-  check_mode:
-    support: full
-    details:
-      - Runs every check and reports what would be done; stops nothing.
   diff_mode:
-    support: full
     details:
       - Shows the node's swarm membership before and after.
 notes:
   - Run on the host concerned (the module talks to the local engine and systemd). The playbook
     C(dockfleet.docker.swarm_restore) copies the files, re-joins the nodes and re-applies the labels.
-seealso:
-  - module: dockfleet.docker.swarm_backup
-  - module: dockfleet.docker.swarm_backup_verify
-  - name: Docker swarm administration guide, back up and recover a swarm
-    link: https://docs.docker.com/engine/swarm/admin_guide/
-    description: The procedure this module follows.
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""
@@ -127,6 +110,12 @@ problems:
   returned: when the restore is refused
   type: list
   elements: str
+notes:
+  description: Things to know about the run (newer engine, data root, raft address, autolock, ...).
+  returned: success
+  type: list
+  elements: str
+
 cluster_id:
   description: ID of the restored swarm.
   returned: success, not in check mode
@@ -148,32 +137,14 @@ raft_addr:
 join_tokens:
   description: Join tokens of the restored swarm (worker, manager). Sensitive; register with C(no_log).
   returned: success, not in check mode
-  type: dict
-notes:
-  description: Things to know about the run (newer engine, data root, raft address, autolock, ...).
-  returned: success
-  type: list
-  elements: str
-"""
+  type: dict"""
 
 import os
 import tarfile
 import tempfile
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.dockfleet.docker.plugins.module_utils import swarm_archive
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
-    ENGINE_REQUIRED_TOGETHER,
-    engine_argument_spec,
-    engine_errors,
-)
-from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_host import (
-    SWARM_STATE_ARGS,
-    destination_problem,
-    read_host,
-    utc_stamp,
-)
+from ansible_collections.dockfleet.docker.plugins.module_utils import swarm_archive, swarm_backup_host
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import engine_errors
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (
     MetadataError,
     autolock_restore_problem,
@@ -181,7 +152,6 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_meta
     load_metadata,
     unlock_key_problem,
 )
-from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_engine import local_engine
 
 
 def membership(info):
@@ -220,7 +190,7 @@ def restore(module, engine):
     notes = [note] if note else []
 
     # Only a dry run may leave live-restore to the caller: a real restore must find it off.
-    full_info, data_root, swarm_dir, problems = read_host(
+    full_info, data_root, swarm_dir, problems = swarm_backup_host.read_host(
         module, engine, "the restore", check_live_restore=not (module.check_mode and params["ignore_live_restore"])
     )
     info = full_info.get("Swarm") or {}
@@ -247,7 +217,7 @@ def restore(module, engine):
             % (before["cluster_id"] or "as a worker", metadata["cluster_id"])
         )
     problems.append(
-        destination_problem(
+        swarm_backup_host.destination_problem(
             os.path.dirname(swarm_dir),
             "the restored swarm state",
             "The swarm state is extracted next to %s, in the engine's data root %s; make room there (or restore onto "
@@ -273,7 +243,7 @@ def restore(module, engine):
             diff=dict(before=before, after={"local_node_state": "active", "cluster_id": metadata["cluster_id"]}),
         )
 
-    stamp = utc_stamp()
+    stamp = swarm_backup_host.utc_stamp()
     steps = {"aside": None, "extracted": False}
     try:
         engine.stop()
@@ -354,26 +324,17 @@ def roll_back(engine, swarm_dir, steps, stamp):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=engine_argument_spec(
-            archive=dict(type="path", required=True),
-            metadata=dict(type="path", required=True),
-            advertise_addr=dict(type="str", required=True),
-            listen_addr=dict(type="str", default="0.0.0.0:2377"),
-            unlock_key=dict(type="str", no_log=True),
-            allow_newer_engine=dict(type="bool", default=True),
-            force=dict(type="bool", default=False),
-            ignore_live_restore=dict(type="bool", default=False),
-            **SWARM_STATE_ARGS,
-        ),
-        required_together=ENGINE_REQUIRED_TOGETHER,
-        supports_check_mode=True,
+    module = swarm_backup_host.swarm_state_module(
+        archive=dict(type="path", required=True),
+        metadata=dict(type="path", required=True),
+        advertise_addr=dict(type="str", required=True),
+        listen_addr=dict(type="str", default="0.0.0.0:2377"),
+        unlock_key=dict(type="str", no_log=True),
+        allow_newer_engine=dict(type="bool", default=True),
+        force=dict(type="bool", default=False),
+        ignore_live_restore=dict(type="bool", default=False),
     )
-    engine = local_engine(module, "stops and replaces the swarm state of")
-    try:
-        restore(module, engine)
-    except MetadataError as exc:
-        module.fail_json(msg=str(exc))
+    swarm_backup_host.run_on_local_engine(module, restore, "stops and replaces the swarm state of")
 
 
 if __name__ == "__main__":

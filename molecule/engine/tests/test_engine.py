@@ -7,6 +7,7 @@ a refused and an allowed downgrade, and the bounded wait for a held apt lock.
 They run in file order and build on each other; every playbook run targets both hosts.
 """
 
+import concurrent.futures
 import json
 import os
 import pathlib
@@ -328,3 +329,51 @@ def test_held_apt_lock_is_waited_for_then_fails_clearly(hosts):
         for host in hosts.values():
             host.run("systemctl stop dockfleet-test-apt-lock")
     assert_running_pinned(hosts, "20.10.24")
+
+
+# --- host lock: two runs against one host at the same time ------------------------------------------
+
+HOST_LOCKER = (
+    "mkdir -p /run/dockfleet && systemd-run --unit=dockfleet-test-host-lock python3 -c "
+    '\'import fcntl, json, os, time; f = open("/run/dockfleet/dockerd.lock", "w"); fcntl.flock(f, fcntl.LOCK_EX); '
+    'f.write(json.dumps({"pid": os.getpid(), "owner": "test run", "started": "2026-01-01T00:00:00Z"})); '
+    "f.flush(); time.sleep(300)'"
+)
+
+
+def test_a_run_holding_the_host_lock_is_waited_for_then_named(hosts):
+    for host in hosts.values():
+        host.check_output(HOST_LOCKER)
+    try:
+        holders = {
+            name: host.check_output("systemctl show --property=MainPID --value dockfleet-test-host-lock")
+            for name, host in hosts.items()
+        }
+        start = time.monotonic()
+        rc, report, _output = run_playbook("module.yml", {"engine_version": "26.1", "engine_host_lock_timeout": 5})
+        took = time.monotonic() - start
+        assert rc != 0
+        results = results_of(report, MODULE_TASK)
+        for name in HOSTS:
+            message = results[name]["msg"]
+            assert "pid %s (test run, since 2026-01-01T00:00:00Z)" % holders[name] in message, message
+            assert "/run/dockfleet/dockerd.lock" in message, message
+            assert "engine_host_lock_timeout" in message, message
+        assert took < 90, "the host lock wait is not bounded: %.0fs" % took
+    finally:
+        for host in hosts.values():
+            host.run("systemctl stop dockfleet-test-host-lock")
+    assert_running_pinned(hosts, "20.10.24")
+
+
+def test_two_runs_at_once_install_once(hosts):
+    # Issue 16: both runs used to read 20.10, both installed, both reported a change.
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        runs = [pool.submit(run_playbook, "module.yml", {"engine_version": "26.1"}) for _run in range(2)]
+        outcomes = [run.result() for run in runs]
+    for rc, _report, output in outcomes:
+        assert rc == 0, output[-3000:]
+    for name in HOSTS:
+        changed = [results_of(report, MODULE_TASK)[name]["changed"] for _rc, report, _output in outcomes]
+        assert sorted(changed) == [False, True], (name, changed)
+    assert_running_pinned(hosts, "26.1.5")

@@ -5,13 +5,14 @@ Converge ran the site playbook: report-manager-1 (Debian 12, manager, serves the
 issued for 10 days. The tests then, in file order:
 
 1. inject the drift an operator would not see: the worker's node label edited with the docker CLI (zone=b) and
-   chrony stopped on the worker;
+   chrony stopped on the worker; and a service whose one replica no node can take (its constraint matches none);
 2. run the report as the controller account (``ansible-playbook -i inventory -b dockfleet.docker.report``, and again
    with ``--check``): changed=0 on every host, the JSON file beside the inventory names exactly the three problems
-   (label, chrony, certificate) on the worker and none on the manager, with the swarm's managers, quorum and leader;
+   (label, chrony, certificate) on the worker and none on the manager, with the swarm's managers, quorum and leader
+   and the service not at full replicas;
    the drift is still there afterwards (the report fixed nothing);
-3. render the HTML page in headless Chromium: the rendered DOM shows the three problems, the worker first and marked
-   as a problem; a screenshot is kept under the checkout's .cache/artifacts/report.png.
+3. render the HTML page in headless Chromium: the rendered DOM shows the three host problems and the swarm's, the
+   worker first and marked as a problem; a screenshot is kept under the checkout's .cache/artifacts/report.png.
 """
 
 import json
@@ -31,6 +32,7 @@ import controller  # noqa: E402  tests/platform/controller.py: run as the operat
 INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
 MANAGER = "report-manager-1"
 WORKER = "report-worker-1"
+SERVICE = "report-pending"
 WORKSPACE = controller.workspace("report")
 OPERATOR_INVENTORY_DIR = WORKSPACE / "inventory"
 # The playbook's default: dockfleet-report beside the inventory directory.
@@ -63,6 +65,11 @@ def test_drift_is_injected_by_hand():
     worker = engine_host(WORKER)
     worker.check_output("systemctl stop chrony")
     assert not worker.service("chrony").is_running
+    # No node carries zone=c: the one replica stays pending (nothing is pulled or started).
+    manager.check_output(
+        "docker service create --detach --no-resolve-image --name %s --constraint node.labels.zone==c "
+        "dockfleet/busybox:latest sleep 86400" % SERVICE
+    )
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +140,12 @@ def test_json_names_exactly_the_injected_drift(report_runs, run):
     assert (swarm["managers"], swarm["quorum"], swarm["has_quorum"], swarm["fault_tolerance"]) == (1, 1, True, 0)
     assert swarm["leader"] == MANAGER
     assert (swarm["nodes"], swarm["nodes_ready"]) == (2, 2)
-    assert swarm["status"] == "ok" and swarm["services_degraded"] == []
-    assert document["summary"] == {"hosts": 2, "hosts_with_problems": 1, "swarms": 1, "problems": 3}
+    assert swarm["status"] == "problem" and swarm["services"] == 1
+    assert swarm["services_degraded"] == [
+        {"name": SERVICE, "mode": "replicated", "desired": 1, "running": 0, "converged": False}
+    ]
+    assert swarm["problems"] == [{"area": "services", "message": "service %s runs 0 of 1 replicas" % SERVICE}]
+    assert document["summary"] == {"hosts": 2, "hosts_with_problems": 1, "swarms": 1, "problems": 4}
 
 
 def test_the_report_fixed_nothing():
@@ -165,12 +176,17 @@ def test_html_page_shows_the_problems_in_chromium(report_runs):
     dom = chromium("--dump-dom", page.as_uri())
     problems = dom.split('<section id="problems">', 1)[1].split("</section>", 1)[0]
     items = re.findall(r'<li class="problem" data-area="([^"]+)"><b data-name="([^"]+)">', problems)
-    assert sorted(items) == [("labels", WORKER), ("time", WORKER), ("tls", WORKER)], problems
+    cluster = report_runs[0][2]["swarms"][0]["cluster_id"]
+    assert sorted(items) == [("labels", WORKER), ("services", cluster), ("time", WORKER), ("tls", WORKER)], problems
     assert "zone=b (inventory: a)" in problems
     assert "chrony service inactive" in problems
     assert "TLS server certificate expires in" in problems
+    assert "service %s runs 0 of 1 replicas" % SERVICE in problems
     rows = re.findall(r'<tr class="(problem|ok)" data-host="([^"]+)">', dom)
     assert rows == [("problem", WORKER), ("ok", MANAGER)], rows
+    swarms = dom.split('<table id="swarms">', 1)[1]
+    assert '<tr class="problem"><th><span class="pill problem">problem</span> %s</th>' % cluster[:12] in swarms
+    assert '<td class="bad">%s 0/1</td>' % SERVICE in swarms
 
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     chromium("--screenshot=%s" % ARTIFACT, "--window-size=1400,1000", page.as_uri())

@@ -1,7 +1,8 @@
-"""A live three-manager swarm changes engine 20.10 -> 26.1 -> 20.10 one node at a time while a probe on the
-controller (outside the swarm, like a load balancer) requests the published service on every node: no
-request may fail, every replica must run afterwards, re-runs change nothing, and a failed pre-flight changes
-nothing at all."""
+"""A live swarm of three managers and two workers changes engine 20.10 -> 26.1 -> 20.10 - the two workers together
+in one batch, then one manager at a time - while a probe on the controller (outside the swarm, like a load
+balancer) requests the published service on every manager: no request may fail, every replica must run afterwards,
+re-runs change nothing, a failed pre-flight changes nothing at all, and --check shows a batch shrunk for a service
+that needs a worker."""
 
 import json
 import os
@@ -12,6 +13,8 @@ import time
 import testinfra
 
 NODES = ("upgrade-manager-1", "upgrade-manager-2", "upgrade-manager-3")
+WORKERS = ("upgrade-worker-1", "upgrade-worker-2")
+ALL = NODES + WORKERS
 STOPPED = "upgrade-manager-3"
 SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECAP = re.compile(r"^(upgrade-[\w-]+)\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
@@ -30,10 +33,10 @@ def fleet_host(name):
     return testinfra.get_host(f"ansible://{name}?ansible_inventory={inventory()}")
 
 
-def converge(*args):
+def converge(*args, playbook=None):
     """Run the scenario's converge (probe + engine_upgrade) with extra args; return (rc, output, recap)."""
     result = subprocess.run(
-        ["ansible-playbook", "-i", inventory(), os.path.join(SCENARIO_DIR, "converge.yml"), *args],
+        ["ansible-playbook", "-i", inventory(), playbook or os.path.join(SCENARIO_DIR, "converge.yml"), *args],
         capture_output=True,
         text=True,
         timeout=900,
@@ -45,6 +48,43 @@ def converge(*args):
         for name, changed, unreachable, failed in RECAP.findall(output)
     }
     return result.returncode, output, recap
+
+
+def dockerd_outages():
+    """Per node: dockerd's last (stop, start) in systemd's monotonic microseconds (one clock for all the test hosts:
+    they share the machine's kernel)."""
+    outages = {}
+    for name in ALL:
+        shown = dict(
+            line.split("=", 1)
+            for line in fleet_host(name)
+            .check_output("systemctl show docker -p ActiveEnterTimestampMonotonic -p ActiveExitTimestampMonotonic")
+            .splitlines()
+        )
+        outages[name] = (int(shown["ActiveExitTimestampMonotonic"]), int(shown["ActiveEnterTimestampMonotonic"]))
+    return outages
+
+
+def assert_batches(outages):
+    """The two workers were down together (one batch), before any manager; no two managers were down at once."""
+    print("dockerd down (monotonic s):", {n: (round(a / 1e6, 1), round(b / 1e6, 1)) for n, (a, b) in outages.items()})
+    (stop_1, start_1), (stop_2, start_2) = outages[WORKERS[0]], outages[WORKERS[1]]
+    assert stop_1 < start_2 and stop_2 < start_1, f"the workers were not down at the same time: {outages}"
+    managers = sorted(outages[name] for name in NODES)
+    assert max(start_1, start_2) < managers[0][0], f"a manager went down before the workers' batch was back: {outages}"
+    for (_stop, end), (start, _end) in zip(managers, managers[1:]):
+        assert end < start, f"two managers were down at the same time: {outages}"
+
+
+def assert_batch_output(output):
+    """The plan shows the workers' batch first, then one batch per manager; the summary says the same."""
+    table = re.search(r"BATCH\s+ROLE\s+HOSTS\s+ROOM KEPT\s+NOTES(.*?)(?:\]|\n\n)", output, re.DOTALL)
+    assert table, output[-4000:]
+    rows = [row.strip(' ",') for row in table.group(1).splitlines() if row.strip(' ",')]
+    assert re.match(r"1\s+worker\s+upgrade-worker-1, upgrade-worker-2\s+yes", rows[0]), rows
+    assert [row.split()[:2] for row in rows[1:]] == [[str(i), "manager"] for i in (2, 3, 4)], rows
+    for name in WORKERS:
+        assert re.search(rf"{name}\s+worker\s+1\s+", output), output[-4000:]
 
 
 def manager():
@@ -66,9 +106,9 @@ def replicas():
 
 
 def assert_fleet(release):
-    """Every node runs `release` (engine, CLI and held packages), is Ready, Active and a reachable manager,
-    and the service runs both replicas."""
-    for name in NODES:
+    """Every node runs `release` (engine, CLI and held packages) and is Ready and Active, every manager is
+    reachable, and the service runs both replicas."""
+    for name in ALL:
         node = fleet_host(name)
         assert node.check_output("docker version --format '{{.Server.Version}}'").startswith(release + "+"), name
         for package in ("docker-ce", "docker-ce-cli"):
@@ -76,11 +116,11 @@ def assert_fleet(release):
             assert version.startswith(f"5:{release}-1~debian.12~"), (name, package, version)
         assert "docker-ce" in node.check_output("apt-mark showhold").split(), name
     nodes = swarm_nodes()
-    assert sorted(nodes) == sorted(NODES)
+    assert sorted(nodes) == sorted(ALL)
     for name, node in nodes.items():
         assert node["Status"] == "Ready", (name, node)
         assert node["Availability"] == "Active", (name, node)
-        assert node["ManagerStatus"] in ("Leader", "Reachable"), (name, node)
+        assert node["ManagerStatus"] in (("Leader", "Reachable") if name in NODES else ("",)), (name, node)
         assert node["EngineVersion"].startswith(release + "+"), (name, node)
     assert replicas() == "2/2"
     states = manager().check_output("docker service ps web --filter desired-state=running --format '{{.CurrentState}}'")
@@ -144,6 +184,10 @@ def test_upgrade_left_every_node_on_26_1_5_with_all_replicas_running():
     assert_fleet("26.1.5")
 
 
+def test_upgrade_took_the_two_workers_in_one_batch_then_one_manager_at_a_time():
+    assert_batches(dockerd_outages())
+
+
 def test_probe_saw_no_failed_request_during_the_upgrade():
     assert_probe("upgrade")
 
@@ -188,18 +232,19 @@ def test_preflight_failure_changes_nothing():
         assert "Drain the node" not in output
         assert "Back up the swarm" not in output
         assert len(backups()) == 1, backups()
-        assert {name: changed for name, (changed, _u, _f) in recap.items()} == dict.fromkeys(NODES, 0), recap
+        assert {name: changed for name, (changed, _u, _f) in recap.items()} == dict.fromkeys(ALL, 0), recap
         for name in ("upgrade-manager-1", "upgrade-manager-2"):
             node = fleet_host(name)
             assert node.check_output("docker version --format '{{.Server.Version}}'").startswith("26.1.5+"), name
         availability = {name: node["Availability"] for name, node in swarm_nodes().items()}
-        assert availability == dict.fromkeys(NODES, "Active"), availability
+        assert availability == dict.fromkeys(ALL, "Active"), availability
     finally:
         stopped.check_output("systemctl start docker.service")
     wait_until(
         lambda: (
             all(
-                n["Status"] == "Ready" and n["ManagerStatus"] in ("Leader", "Reachable") for n in swarm_nodes().values()
+                n["Status"] == "Ready" and (name in WORKERS or n["ManagerStatus"] in ("Leader", "Reachable"))
+                for name, n in swarm_nodes().items()
             )
             and replicas() == "2/2"
         ),
@@ -217,12 +262,19 @@ def scale(replicas_wanted):
 
 
 def test_failing_node_stops_the_run_and_is_left_drained():
-    # Three host-mode replicas on three nodes: a drained node's task has nowhere to go, so the wait for it to run
-    # elsewhere times out on the first node, after its drain.
+    # Three host-mode replicas on three managers: a drained manager's task has nowhere to go, so the wait for it to
+    # run elsewhere times out on the first manager, after its drain. The run takes the managers only (the workers
+    # run no task of the service).
     scale(3)
     try:
         rc, output, _recap = converge(
-            *DOWNGRADE, "-e", "engine_upgrade_drain_timeout=10", "-e", "upgrade_probe_name=failed-node"
+            *DOWNGRADE,
+            "-e",
+            "engine_upgrade_hosts=swarm_managers",
+            "-e",
+            "engine_upgrade_drain_timeout=10",
+            "-e",
+            "upgrade_probe_name=failed-node",
         )
         stop_probe("failed-node")
         assert rc != 0, output[-4000:]
@@ -235,8 +287,10 @@ def test_failing_node_stops_the_run_and_is_left_drained():
         untouched = re.search(r"Not touched: ([^.]+)\.", output)
         assert untouched and set(untouched.group(1).split(", ")) == rest, output[-4000:]
         availability = {name: node["Availability"] for name, node in swarm_nodes().items()}
-        assert availability == {**dict.fromkeys(rest, "Active"), first: "Drain"}, availability
-        for name in NODES:  # nobody was downgraded
+        assert availability == {**dict.fromkeys(set(rest) | set(WORKERS), "Active"), first: "Drain"}, availability
+        # The planner saw it coming: the plan marks every manager's batch as one that leaves web without room.
+        assert re.search(r"manager\s+upgrade-manager-\d\s+NO\s+Draining upgrade-manager-\d: service web", output)
+        for name in ALL:  # nobody was downgraded
             assert fleet_host(name).check_output("docker version --format '{{.Server.Version}}'").startswith("26.1.5+")
         note = json.loads(fleet_host(first).file("/var/lib/dockfleet/engine-upgrade.json").content_string)
         assert note["availability"] == "active", note
@@ -249,8 +303,8 @@ def test_rerun_finishes_the_interrupted_node():
     rc, output, _recap = converge("-e", "upgrade_probe_name=finish")
     assert rc == 0, output[-4000:]
     assert output.count("finished an interrupted run") == 1, output[-4000:]
-    assert output.count("already on the target, skipped") == 2, output[-4000:]
-    for name in NODES:
+    assert output.count("already on the target, skipped") == 4, output[-4000:]
+    for name in ALL:
         assert not fleet_host(name).file("/var/lib/dockfleet/engine-upgrade.json").exists, name
     assert_fleet("26.1.5")
     assert_probe("finish")
@@ -265,7 +319,9 @@ def test_downgrade_to_20_10_keeps_the_service_up():
     assert rc == 0, output[-6000:]
     assert all(changed > 0 for changed, _u, _f in recap.values()), recap
     assert re.search(r"26\.1\.5\+dfsg1 -> 20\.10\.24\+dfsg1", output), output[-4000:]
-    assert "3 node(s) changed" in output
+    assert "5 node(s) changed" in output
+    assert_batch_output(output)
+    assert_batches(dockerd_outages())
     assert_fleet("20.10.24")
     assert_probe("downgrade")
     assert len(backups()) == 4, backups()
@@ -274,9 +330,40 @@ def test_downgrade_to_20_10_keeps_the_service_up():
 def test_rerun_of_the_downgrade_changes_nothing():
     rc, output, recap = converge(*DOWNGRADE, "-e", "upgrade_probe_name=downgrade")
     assert rc == 0, output[-4000:]
-    assert {name: changed for name, (changed, _u, _f) in recap.items()} == dict.fromkeys(NODES, 0), recap
-    assert output.count("already on the target, skipped") == 3, output[-4000:]
+    assert {name: changed for name, (changed, _u, _f) in recap.items()} == dict.fromkeys(ALL, 0), recap
+    assert output.count("already on the target, skipped") == 5, output[-4000:]
     assert "0 node(s) changed" in output
     assert_probe("downgrade-rerun")
     assert_fleet("20.10.24")
     assert len(backups()) == 4, backups()
+
+
+# The plan in --check ----------------------------------------------------------------------------------------
+
+
+def test_check_mode_shows_a_batch_shrunk_for_a_service_that_needs_a_worker_and_changes_nothing():
+    # One replica that may only run on a worker: draining both workers at once would leave it no room, so the
+    # planner holds one back for a second batch.
+    manager().check_output(
+        "docker service create --detach --name pinned --replicas 1 --constraint node.role==worker "
+        "dockfleet/busybox:latest sleep 100000"
+    )
+    try:
+        wait_until(
+            lambda: manager().check_output("docker service ls --filter name=pinned --format '{{.Replicas}}'") == "1/1",
+            what="pinned at 1 replica",
+        )
+        before = dockerd_outages()
+        rc, output, recap = converge(
+            "--check", "-e", "engine_upgrade_version=26.1", playbook="dockfleet.docker.engine_upgrade"
+        )
+        assert rc == 0, output[-4000:]
+        assert re.search(r"1\s+worker\s+upgrade-worker-1\s+yes\s+held back for a later batch: upgrade-worker-2 "
+                         r"\(draining them with this batch would leave service pinned \(node.role==worker\) room", output), output[-4000:]  # fmt: skip
+        assert re.search(r"2\s+worker\s+upgrade-worker-2\s+yes", output), output[-4000:]
+        assert "Drain the node" not in output
+        assert {name: changed for name, (changed, _u, _f) in recap.items()} == dict.fromkeys(ALL, 0), recap
+        assert dockerd_outages() == before
+        assert_fleet("20.10.24")
+    finally:
+        manager().check_output("docker service rm pinned")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.dockfleet.docker.plugins.filter.engine_upgrade import (
+    engine_upgrade_batch_table,
     engine_upgrade_preflight_table,
     engine_upgrade_problems,
     engine_upgrade_summary_table,
@@ -97,12 +98,71 @@ def test_the_summary_counts_changed_and_skipped_nodes():
         "m1": {"_engine_upgrade_before": "26.1.5"},
     }
     lines = engine_upgrade_summary_table(PLAN, hostvars)
-    assert lines[1].split() == ["w1", "worker", "20.10.24", "->", "26.1.5", "42s", "ok"]
+    assert lines[1].split() == ["w1", "worker", "-", "20.10.24", "->", "26.1.5", "42s", "ok"]
     assert "26.1.5 (unchanged)" in lines[2] and lines[2].endswith("already on the target, skipped")
     assert lines[-1] == "1 node(s) changed in 42s, 1 already on the target."
 
 
 def test_the_summary_says_which_node_the_run_did_not_reach():
     lines = engine_upgrade_summary_table(PLAN, {"w1": {"_engine_upgrade_before": "20.10.24"}, "m1": {}})
-    assert lines[1].split() == ["w1", "worker", "20.10.24", "(unchanged)", "-", "not", "reached"]
+    assert lines[1].split() == ["w1", "worker", "-", "20.10.24", "(unchanged)", "-", "not", "reached"]
     assert lines[-1] == "1 node(s) changed in 0s, 1 already on the target."
+
+
+BATCHED = {
+    "order": [
+        {"host": "m2", "role": "manager", "leader": False, "action": "skip", "batch": None},
+        {"host": "w1", "role": "worker", "leader": False, "action": "upgrade", "batch": 1},
+        {"host": "w3", "role": "worker", "leader": False, "action": "upgrade", "batch": 1},
+        {"host": "w2", "role": "worker", "leader": False, "action": "upgrade", "batch": 2},
+        {"host": "m1", "role": "manager", "leader": True, "action": "upgrade", "batch": 3},
+    ],
+    "batches": [
+        {"hosts": ["w1", "w3"], "role": "worker", "leader": False, "safe": True, "warnings": [],
+         "shrunk": [{"hostnames": ["w2"], "reason": "draining them with this batch would leave service api room"}],
+         "global_services": ["agent"], "notes": []},
+        {"hosts": ["w2"], "role": "worker", "leader": False, "safe": True, "warnings": [], "shrunk": [],
+         "global_services": ["agent"], "notes": []},
+        {"hosts": ["m1"], "role": "manager", "leader": True, "safe": False,
+         "warnings": ["Draining m1: service ctl would have room for 0 of the 1 tasks it needs."], "shrunk": [],
+         "global_services": [], "notes": []},
+    ],
+}  # fmt: skip
+
+
+def test_the_batch_table_shows_each_batch_its_hosts_and_what_the_planner_said():
+    lines = engine_upgrade_batch_table(BATCHED)
+    assert lines[0].split()[:2] == ["BATCH", "ROLE"]
+    assert lines[1].split()[:5] == ["1", "worker", "w1,", "w3", "yes"]
+    assert "held back for a later batch: w2 (draining them with this batch would leave service api room)" in lines[1]
+    assert "global services stopped on these nodes meanwhile: agent" in lines[1]
+    assert lines[2].split()[:4] == ["2", "worker", "w2", "yes"]
+    assert lines[3].split()[:5] == ["3", "manager", "(leader)", "m1", "NO"]
+    assert lines[3].endswith("Draining m1: service ctl would have room for 0 of the 1 tasks it needs.")
+    assert engine_upgrade_batch_table({}) == ["BATCH  ROLE  HOSTS  ROOM KEPT  NOTES"]
+
+
+def test_the_preflight_table_names_the_batch_and_the_summary_counts_a_batch_as_its_slowest_node():
+    hostvars = dict(
+        (h, facts(_engine_upgrade_before="20.10.24", _engine_upgrade_target="26.1.5"))
+        for h in ["w1", "w2", "w3", "m1", "m2"]
+    )
+    lines = engine_upgrade_preflight_table(["m1", "m2", "w1", "w2", "w3"], hostvars, BATCHED, [])
+    assert [line.split()[0] for line in lines[1:]] == ["m2", "w1", "w3", "w2", "m1"]
+    assert "skip" in lines[1] and "batch 1" in lines[2] and "batch 1" in lines[3] and "batch 3" in lines[5]
+    results = {"w1": 40, "w3": 55, "w2": 30, "m1": 60}
+    for host, seconds in results.items():
+        hostvars[host]["_engine_upgrade_result"] = dict(before="20.10.24", after="26.1.5", seconds=seconds, result="ok")
+    lines = engine_upgrade_summary_table(BATCHED, hostvars)
+    assert [line.split()[2] for line in lines[1:-1]] == ["-", "1", "1", "2", "3"]
+    assert lines[-1] == "4 node(s) changed in 145s, 1 already on the target."
+
+
+def test_a_round_numbers_its_one_batch_and_the_summary_takes_the_batch_the_run_took():
+    lines = engine_upgrade_batch_table({"batches": BATCHED["batches"][1:2]}, 4)
+    assert lines[1].split()[:3] == ["4", "worker", "w2"]
+    hostvars = {
+        "w2": {"_engine_upgrade_result": {"before": "1", "after": "2", "seconds": 5, "result": "ok", "batch": 4}}
+    }
+    lines = engine_upgrade_summary_table({"order": BATCHED["order"][3:4]}, hostvars)
+    assert lines[1].split()[:3] == ["w2", "worker", "4"]

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import apt
@@ -164,3 +166,22 @@ def test_available_asks_apt_once_for_every_package():
         "docker-ce-cli": ["5:26.1.5-1~debian.12~bookworm"],
         "docker.io": [],
     }
+
+
+def test_os_release_fields_unquoted(tmp_path):
+    path = tmp_path / "os-release"
+    path.write_text('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_CODENAME=bookworm\n# x=y\n')
+    fields = apt.read_os_release(str(path))
+    assert fields == {"PRETTY_NAME": "Debian GNU/Linux 12 (bookworm)", "ID": "debian", "VERSION_CODENAME": "bookworm"}
+    assert apt.is_apt_family(fields)
+    assert apt.is_apt_family({"ID": "linuxmint", "ID_LIKE": "ubuntu debian"})
+    assert not apt.is_apt_family({"ID": "rocky", "ID_LIKE": "rhel centos fedora"})
+    assert apt.read_os_release(str(tmp_path / "none")) == {}
+
+
+def test_lists_age_from_the_first_stamp_that_exists(tmp_path):
+    stamp = tmp_path / "lists"
+    stamp.mkdir()
+    os.utime(stamp, (1000, 1000))
+    assert apt.lists_age(4600, (str(tmp_path / "none"), str(stamp))) == 3600
+    assert apt.lists_age(4600, (str(tmp_path / "none"),)) is None

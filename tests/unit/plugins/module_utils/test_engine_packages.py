@@ -198,3 +198,55 @@ def test_describe_for_diff():
     assert engine_packages.describe({}) == "no Docker packages installed\n"
     text = engine_packages.describe({"docker-ce": V26, "containerd.io": C17}, held={"docker-ce"}, pinned=True)
     assert text == "containerd.io=%s\ndocker-ce=%s (hold)\napt pin: yes\n" % (C17, V26)
+
+
+class FakeApt:
+    """What engine_state and engine_package read through module_utils.apt.Apt."""
+
+    def __init__(self, installed, held=()):
+        self._installed = installed
+        self._held = set(held)
+        self.asked = []
+
+    def installed(self, names):
+        self.asked.append(sorted(names))
+        return dict(self._installed), set(self._held)
+
+    def available(self, names):
+        return dict((name, AVAILABLE.get(name, [])) for name in names)
+
+    def depends(self, name, version):
+        return depends_of(name, version)
+
+
+def test_read_plan_reads_every_package_of_the_flavor_and_the_other_engine():
+    apt = FakeApt({"docker-ce": V20, "docker-ce-cli": V20, "containerd.io": C17})
+    installed, _held, planned = engine_packages.read_plan(apt, "docker-ce", "26.1")
+    assert "docker.io" in apt.asked[0] and "docker-compose-plugin" in apt.asked[0]
+    assert installed["docker-ce"] == V20
+    assert planned.changes == [("docker-ce-cli", V20, V26), ("docker-ce", V20, V26)]
+
+
+def test_pin_state_of_a_converged_host_has_nothing_to_change():
+    installed = {"docker-ce": V26, "docker-ce-cli": V26, "containerd.io": C17}
+    planned = make("26.1", installed)
+    pin = engine_packages.PinState(
+        planned, installed, set(installed), engine_packages.preferences(planned.targets), True
+    )
+    assert not pin.changed
+    assert pin.before_packages == installed
+
+
+def test_pin_state_finds_a_hold_released_by_hand_and_a_pin_file_removed():
+    installed = {"docker-ce": V26, "docker-ce-cli": V26, "containerd.io": C17}
+    planned = make("26.1", installed)
+    pin = engine_packages.PinState(planned, installed, {"docker-ce"}, None, True)
+    assert pin.changed and pin.holds_wanted - pin.holds_now == {"docker-ce-cli", "containerd.io"}
+    unpinned = engine_packages.PinState(planned, installed, set(), None, False)
+    assert not unpinned.changed
+
+
+def test_flavor_and_release_of():
+    assert engine_packages.flavor_of("distro") == "docker.io"
+    assert engine_packages.flavor_of("mirror") == "docker-ce"
+    assert engine_packages.release_of(V26) == "26.1.5"

@@ -326,3 +326,39 @@ def test_random_swarms_keep_every_invariant(seed):
     shuffled = list(nodes)
     rng.shuffle(shuffled)
     assert plan_batches(shuffled, services, [], list(reversed(upgrade)), size) == batches
+
+
+# ------------------------------------------------------------------ host-mode ports and serving services
+
+
+def test_a_port_published_in_host_mode_holds_one_task_per_node():
+    nodes = managers(1) + workers(4)
+    web = service("web", 3)
+    web["Spec"]["EndpointSpec"] = {"Ports": [{"PublishedPort": 8080, "TargetPort": 8080, "PublishMode": "host"}]}
+    batches = plan_batches(nodes, [web], [], ids(nodes), 3)  # 5 nodes, one task each: 2 may go at once
+    assert [len(b["node_ids"]) for b in worker_batches(batches)] == [2, 2]
+    assert batches[0]["shrunk"][0]["reason"] == (
+        "draining them with this batch would leave service web (at most 1 per node (port 8080 published in host "
+        "mode)) room for fewer than the 3 tasks it needs"
+    )
+    ingress = service("api", 3)
+    ingress["Spec"]["EndpointSpec"] = {"Ports": [{"PublishedPort": 80, "TargetPort": 80, "PublishMode": "ingress"}]}
+    assert [len(b["node_ids"]) for b in worker_batches(plan_batches(nodes, [ingress], [], ids(nodes), 3))] == [3, 1]
+
+
+def test_a_batch_never_stops_every_running_task_of_a_service_at_once():
+    nodes = managers(1) + workers(4)
+    services = [service("web", 2)]
+    tasks = [task("web", "w001"), task("web", "w002")]
+    batches = plan_batches(nodes, services, tasks, ids(nodes), 4)
+    assert [b["hostnames"] for b in worker_batches(batches)] == [["w001", "w003", "w004"], ["w002"]]
+    assert batches[0]["shrunk"] == [
+        {
+            "hostnames": ["w002"],
+            "reason": "draining them with this batch would stop every running task of service web at once",
+        }
+    ]
+    # A node that runs all of a service's tasks alone stops them whatever batch it is in: it is not held back.
+    tasks = [task("web", "w001"), task("web", "w001", state="shutdown")]
+    batches = plan_batches(nodes, services, tasks, ids(nodes), 4)
+    assert [b["hostnames"] for b in worker_batches(batches)] == [["w001", "w002", "w003", "w004"]]

@@ -27,6 +27,10 @@ def node(node_id, hostname, role="worker"):
 class FakeClient:
     made = []
     manager = True
+    extra_nodes = []
+    zone_a = ()
+    service_list = []
+    task_list = []
 
     def __init__(self, **kwargs):
         FakeClient.made.append(kwargs)
@@ -38,13 +42,17 @@ class FakeClient:
         return {"Swarm": {"LocalNodeState": "active", "ControlAvailable": FakeClient.manager, "NodeID": "node000001"}}
 
     def nodes(self):
-        return [node("node000001", "manager-1", "manager"), node("node000002", "worker-1")]
+        nodes = [node("node000001", "manager-1", "manager"), node("node000002", "worker-1"), *FakeClient.extra_nodes]
+        for each in nodes:
+            if each["Description"]["Hostname"] in FakeClient.zone_a:
+                each["Spec"]["Labels"]["zone"] = "a"
+        return nodes
 
     def services(self):
-        return []
+        return FakeClient.service_list
 
     def tasks(self):
-        return []
+        return FakeClient.task_list
 
 
 @pytest.fixture
@@ -53,6 +61,7 @@ def client(monkeypatch, tmp_path):
     socket.write_text("")  # engine_client looks for the socket before connecting
     FakeClient.made = []
     FakeClient.manager = True
+    FakeClient.extra_nodes, FakeClient.service_list, FakeClient.task_list, FakeClient.zone_a = [], [], [], ()
     monkeypatch.setattr(docker, "APIClient", FakeClient)
     return "unix://%s" % socket
 
@@ -105,3 +114,52 @@ def test_no_engine_at_docker_host_fails_naming_the_socket(run_module, tmp_path):
     socket = tmp_path / "none.sock"
     ended = run_module(swarm_health.main, {"docker_host": "unix://%s" % socket})
     assert ended.failed and str(socket) in ended.result["msg"]
+
+
+def four_workers_and_a_zone_a_service():
+    FakeClient.extra_nodes = [node("node00000%d" % i, "worker-%d" % i) for i in (2, 3, 4)]
+    FakeClient.extra_nodes[0]["ID"] = "node000003"  # worker-2 (node000002 is worker-1)
+    FakeClient.extra_nodes[1]["ID"], FakeClient.extra_nodes[2]["ID"] = "node000004", "node000005"
+    FakeClient.zone_a = ("worker-1", "worker-2")
+    FakeClient.service_list = [
+        {"ID": "svc1", "Spec": {"Name": "api", "Mode": {"Replicated": {"Replicas": 1}},
+                                "TaskTemplate": {"Placement": {"Constraints": ["node.labels.zone==a"]}}}}
+    ]  # fmt: skip
+    return {"host-m1": "node000001", "host-w1": "node000002", "host-w2": "node000003", "host-w3": "node000004",
+            "host-w4": "node000005"}  # fmt: skip
+
+
+def test_members_with_a_batch_size_plan_batches_that_keep_room_and_order_follows_them(run_module, client):
+    members = four_workers_and_a_zone_a_service()
+    ended = run_module(
+        swarm_health.main, {"docker_host": client, "members": members, "skip": ["host-w4"], "batch_size": "100%"}
+    )
+    assert not ended.failed, ended.result
+    batches = ended.result["batches"]
+    assert [(b["role"], b["hosts"], b["safe"]) for b in batches] == [
+        ("worker", ["host-w1", "host-w3"], True),
+        ("worker", ["host-w2"], True),
+        ("manager", ["host-m1"], True),
+    ]
+    assert batches[0]["shrunk"][0]["hostnames"] == ["worker-2"]
+    assert [(r["host"], r["batch"]) for r in ended.result["order"]] == [
+        ("host-w4", None), ("host-w1", 1), ("host-w3", 1), ("host-w2", 2), ("host-m1", 3)
+    ]  # fmt: skip
+    assert ended.result["problems"] == []
+
+
+def test_without_a_batch_size_every_host_is_a_batch_in_the_members_order(run_module, client):
+    members = four_workers_and_a_zone_a_service()
+    members = dict(reversed(list(members.items())))
+    ended = run_module(swarm_health.main, {"docker_host": client, "members": members})
+    hosts = [b["hosts"] for b in ended.result["batches"]]
+    assert hosts == [["host-w4"], ["host-w3"], ["host-w2"], ["host-w1"], ["host-m1"]]
+
+
+def test_a_bad_batch_size_is_a_problem_naming_it(run_module, client):
+    members = four_workers_and_a_zone_a_service()
+    ended = run_module(swarm_health.main, {"docker_host": client, "members": members, "batch_size": "ten"})
+    assert not ended.failed
+    problem = "batch_size: Batch size 'ten' is neither a count of workers (3) nor a whole percent of them (\"10%\")."
+    assert ended.result["problems"] == [{"host": "swarm", "problem": problem}]
+    assert ended.result["batches"] == []

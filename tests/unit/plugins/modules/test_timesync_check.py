@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.dockfleet.docker.plugins.module_utils import timesync_host
 from ansible_collections.dockfleet.docker.plugins.modules import timesync_check
 
 SERVER = "172.18.0.5"
@@ -85,8 +86,8 @@ class FakeModule:
 @pytest.fixture
 def run_check(monkeypatch):
     def run(chrony, wait_timeout=15, probe=True):
-        monkeypatch.setattr(timesync_check.time, "monotonic", chrony.monotonic)
-        monkeypatch.setattr(timesync_check.time, "sleep", chrony.sleep)
+        monkeypatch.setattr(timesync_host.time, "monotonic", chrony.monotonic)
+        monkeypatch.setattr(timesync_host.time, "sleep", chrony.sleep)
         return timesync_check.check(FakeModule(chrony, wait_timeout, probe), "/usr/bin/chronyc")
 
     return run
