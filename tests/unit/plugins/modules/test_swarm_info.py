@@ -7,7 +7,6 @@ does not answer fails."""
 from __future__ import annotations
 
 import pytest
-from ansible.module_utils.common.warnings import get_warning_messages
 
 from ansible_collections.dockfleet.docker.plugins.modules import swarm_info
 
@@ -58,8 +57,10 @@ def engine(monkeypatch):
     return use
 
 
-def test_a_manager_reports_the_nodes_and_the_settings_that_differ(run_module, engine):
+def test_a_manager_reports_the_nodes_and_the_settings_that_differ(run_module, engine, monkeypatch):
     engine(FakeEngine())
+    warned = []
+    monkeypatch.setattr(swarm_info.AnsibleModule, "warn", lambda self, warning: warned.append(warning))
     ended = run_module(
         swarm_info.main,
         {"node_cert_expiry": "30d", "task_history_retention_limit": 5, "data_path_port": 7789},
@@ -70,7 +71,7 @@ def test_a_manager_reports_the_nodes_and_the_settings_that_differ(run_module, en
     assert ended.result["settings_changes"] == {"node_cert_expiry": ["2160h", "720h"]}
     (node,) = ended.result["nodes"]
     assert (node["hostname"], node["labels"], node["leader"]) == ("mgr1", {"tier": "control"}, True)
-    assert any("data_path_port 7789" in warning for warning in get_warning_messages())
+    assert any("data_path_port 7789" in warning for warning in warned)
 
 
 def test_a_worker_reports_its_membership_only(run_module, engine):
