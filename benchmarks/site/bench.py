@@ -21,6 +21,7 @@ Subcommands (each writes what it measured to benchmarks/site/results-<name>.json
                     dockfleet.docker.engine_upgrade one node at a time, back to 20.10, and to 26.1 again in batches
                     of 3 workers, each with the probe of molecule/upgrade requesting the service on every node
   down              remove every bench host and the bench directory
+  markdown          print the README's tables from the results files
 
 Everything Ansible runs, runs as the controller account (fleetops) over SSH with -b, as an operator would.
 """
@@ -214,9 +215,21 @@ def collection_commit(name):
 # ------------------------------------------------------------------ site
 
 
+def site_sizes():
+    """The fleet sizes to converge and measure: 3 and 9, or only 3 when the file site-sizes in the bench directory
+    says so (a short run: the 9-host converge from scratch takes a quarter of an hour on a loaded 2-core machine)."""
+    try:
+        with open(os.path.join(STATE, "site-sizes")) as handle:
+            return handle.read().split()
+    except OSError:
+        return ["3", "9"]
+
+
 def converge(name):
     directory = fleet_dir("site")
     play = ["ansible-playbook", "-i", "inventory", "-b", "dockfleet.docker.site"]
+    if "9" not in site_sizes():
+        play += ["--limit", ",".join(hosts("site")[:3])]
     seconds, output, rc = as_controller(
         play, collection=name, cwd=directory, log_to=os.path.join(directory, "site.log"), check=False
     )
@@ -240,7 +253,7 @@ def site(rounds, settle_with=("after", "before")):
     runs = []
     for number in range(1, rounds + 1):
         order = variants if number % 2 else tuple(reversed(variants))
-        for size in ("3", "9"):
+        for size in site_sizes():
             for variant in order:
                 for mode in ("noop", "check"):
                     args = play + sizes[size] + (["--check"] if mode == "check" else [])
@@ -258,12 +271,20 @@ def site(rounds, settle_with=("after", "before")):
                         "per_host": found,
                     }
                     runs.append(run)
+                    # Saved after every run, so an interrupted measurement keeps what it measured.
+                    save("site", site_data(three, variants, settle, runs))
                     manager = found.get(hosts("site")[0], {})
                     log(
                         "round %d, %s hosts, %s, %s: %ss, rc %d, manager %s task results (%s changed)"
                         % (number, size, variant, mode, seconds, rc, manager.get("results"), manager.get("changed"))
                     )
-    data = {
+    data = site_data(three, variants, settle, runs)
+    save("site", data)
+    print_site(data["summary"])
+
+
+def site_data(three, variants, settle, runs):
+    return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "load_average": os.getloadavg(),
         "collections": {v: collection_commit(v) for v in variants},
@@ -272,8 +293,6 @@ def site(rounds, settle_with=("after", "before")):
         "runs": runs,
         "summary": summarize(runs),
     }
-    save("site", data)
-    print_site(data["summary"])
 
 
 def summarize(runs):
@@ -339,7 +358,8 @@ def upgrade(collection_name):
         os.remove(stop)
         with open(probe) as handle:
             report = json.load(handle)
-        batches = re.findall(r'"(\d+)\s+(worker|manager)(?: \(leader\))?\s+([\w, -]+?)\s{2,}(yes|NO)', output)
+        # The batch tables, in the JSON or the YAML result format: "1      worker  host-a, host-b  yes ..."
+        batches = re.findall(r"[\"'](\d+)\s+(worker|manager)(?: \(leader\))?\s+([\w, -]+?)\s{2,}(yes|NO)", output)
         summary = [line for line in output.splitlines() if "node(s) changed in" in line]
         results.append(
             {
@@ -352,11 +372,15 @@ def upgrade(collection_name):
             }
         )
         log("%s: %ss, rc %d, probe %d requests, %d failed" % (name, seconds, rc, report["requests"], report["failed"]))
+        save("upgrade", upgrade_data(collection_name, results))
         if rc != 0:
             break
+
+
+def upgrade_data(collection_name, results):
     serial = next((r["seconds"] for r in results if r["step"].startswith("serial") and r["rc"] == 0), None)
     batch = next((r["seconds"] for r in results if r["step"] == "batch-3 upgrade to 26.1" and r["rc"] == 0), None)
-    data = {
+    return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "load_average": os.getloadavg(),
         "collection": collection_commit(collection_name),
@@ -365,7 +389,40 @@ def upgrade(collection_name):
         "steps": results,
         "batch_over_serial": round(batch / serial, 2) if serial and batch else None,
     }
-    save("upgrade", data)
+
+
+def markdown():
+    """The README's tables from the results files there are."""
+    lines = []
+    path = os.path.join(HERE, "results-site.json")
+    if os.path.exists(path):
+        with open(path) as handle:
+            data = json.load(handle)
+        lines += ["Site (`results-site.json`, %s, load average %s; before %s, after %s):" % (
+            data["when"], ", ".join("%.1f" % x for x in data["load_average"]),
+            data["collections"].get("before"), data["collections"].get("after")), "",
+            "| hosts | roles | run | wall time (s) | task results per host | changed |", "|---|---|---|---:|---:|---:|"]  # fmt: skip
+        for key in sorted(data["summary"], key=lambda k: (int(k.split("/")[0]), k)):
+            size, variant, mode = key.split("/")
+            entry = data["summary"][key]
+            lines.append("| %s | %s | %s | %s | %s | %s |" % (
+                size, variant, "no-op" if mode == "noop" else "--check", " / ".join(map(str, entry["seconds"])),
+                " / ".join(map(str, entry["results_per_host"])), " / ".join(map(str, entry["changed"]))))  # fmt: skip
+        lines.append("")
+    path = os.path.join(HERE, "results-upgrade.json")
+    if os.path.exists(path):
+        with open(path) as handle:
+            data = json.load(handle)
+        lines += ["Rolling upgrade (`results-upgrade.json`, %s, load average %s; collection %s):" % (
+            data["when"], ", ".join("%.1f" % x for x in data["load_average"]), data["collection"]), "",
+            "| step | wall time (s) | rc | batches run | probe requests | rounds no node answered |",
+            "|---|---:|---:|---|---:|---:|"]  # fmt: skip
+        for step in data["steps"]:
+            batches = "; ".join("%s: %s" % (b[0], b[2]) for b in step["batches_run"])
+            lines.append("| %s | %s | %s | %s | %s | %s |" % (
+                step["step"], step["seconds"], step["rc"], batches, step["probe"]["requests"], step["probe"]["failed"]))  # fmt: skip
+        lines += ["", "batch / serial wall time: %s" % data["batch_over_serial"]]
+    print("\n".join(lines))
 
 
 def addresses(directory):
@@ -386,6 +443,8 @@ def main():
         converge(sys.argv[2])
     elif command == "site":
         site(int(sys.argv[2]) if len(sys.argv) > 2 else 1, sys.argv[3:] or ("after", "before"))
+    elif command == "markdown":
+        markdown()
     elif command == "upgrade":
         upgrade(sys.argv[2] if len(sys.argv) > 2 else "after")
     else:
