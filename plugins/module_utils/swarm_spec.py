@@ -99,6 +99,23 @@ def plan_swarm_spec(current_spec, settings):
     return new_spec, changes
 
 
+# Options that are durations: strings with units, refused as bare numbers (see the swarm module's documentation).
+DURATION_OPTIONS = ("node_cert_expiry", "dispatcher_heartbeat_period")
+
+
+def read_settings(params):
+    """Module options as settings for ``plan_swarm_spec``, durations as exact nanosecond strings.
+
+    Raises DurationError or SpecError with a message that names the option.
+    """
+    settings = dict(params)
+    for option in DURATION_OPTIONS:
+        nanoseconds = parse_duration(params.get(option), option)
+        settings[option] = None if nanoseconds is None else "%dns" % nanoseconds
+    plan_swarm_spec({}, settings)  # every setting readable before anything is touched
+    return settings
+
+
 def _show(kind, value):
     return format_duration(value) if kind == "duration" else value
 

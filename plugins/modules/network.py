@@ -350,6 +350,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.resource_module i
     declared_items,
     report_and_apply,
 )
+from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
 
 IPAM_CONFIG = dict(
     type="list",
@@ -412,6 +413,40 @@ class Networks:
                     users.append({"kind": "service", "name": spec.get("Name", service.get("ID"))})
         return users
 
+    def wait_ingress_gone(self, timeout=60):
+        """The swarm removes an ingress network from the engines after the API call returns: wait for it, since the
+        engine refuses a new ingress network while the old one is still listed."""
+
+        def gone():
+            return not any(is_ingress(network) for network in self.client.networks())
+
+        try:
+            wait_until(gone, timeout, "the engine to drop the removed ingress network", interval=1)
+        except WaitTimeout as exc:
+            self.module.fail_json(msg="The ingress network was removed, but %s. Run again to create it." % exc)
+
+    def create(self, desired, timeout=30):
+        """Create a network; an ingress network again while the engine still holds the removed one's name."""
+        if not desired.get("ingress"):
+            return self.client.create_network(**network_create_arguments(desired))
+        seen = {}
+
+        def created():
+            try:
+                seen["network"] = self.client.create_network(**network_create_arguments(desired))
+                return True
+            except Exception as exc:  # the SDK's APIError; anything but "already exists" is not retried
+                if "already exists" not in str(getattr(exc, "explanation", None) or exc):
+                    raise
+                seen["error"] = exc
+                return False
+
+        try:
+            wait_until(created, timeout, "the engine to accept the new ingress network", interval=2)
+        except WaitTimeout:
+            raise seen["error"] from None
+        return seen["network"]
+
     def require_manager(self, names):
         """Fail unless this engine is a swarm manager (the ingress network is the swarm's)."""
         with engine_errors(self.module, "read the engine's swarm state"):
@@ -461,9 +496,11 @@ class Networks:
                     self.client.disconnect_container_from_network(container, engine_network["Id"], force=True)
             with engine_errors(self.module, "remove network %r" % name):
                 self.client.remove_network(engine_network["Id"])
+            if is_ingress(engine_network):
+                self.wait_ingress_gone()
         if step["action"] in ("created", "recreated"):
             with engine_errors(self.module, "create network %r" % name):
-                created = self.client.create_network(**network_create_arguments(desired))
+                created = self.create(desired)
             for endpoint in saved:
                 container = endpoint.pop("container")
                 with engine_errors(

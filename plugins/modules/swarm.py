@@ -217,7 +217,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.durations import DurationError, parse_duration
+from ansible_collections.dockfleet.docker.plugins.module_utils.durations import DurationError
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     ENGINE_REQUIRED_TOGETHER,
     connect,
@@ -230,25 +230,10 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import
     init_spec,
     normalize_addr,
     plan_swarm_spec,
+    read_settings,
     same_swarm,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
-
-# Options that are durations: strings with units, refused as bare numbers (see the documentation).
-DURATION_OPTIONS = ("node_cert_expiry", "dispatcher_heartbeat_period")
-
-
-def read_settings(params):
-    """The module's options as swarm_spec settings, durations as exact nanosecond strings.
-
-    Raises DurationError or SpecError with a message that names the option.
-    """
-    settings = dict(params)
-    for option in DURATION_OPTIONS:
-        nanoseconds = parse_duration(params.get(option), option)
-        settings[option] = None if nanoseconds is None else "%dns" % nanoseconds
-    plan_swarm_spec({}, settings)  # every setting readable before anything is touched
-    return settings
 
 
 def swarm_info(client):

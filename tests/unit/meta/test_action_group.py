@@ -27,6 +27,7 @@ REQUIRED_OPTIONS = {
     "swarm": {"state": "absent"},
     "swarm_node": {"node": "worker-1"},
     "swarm_health": {},
+    "swarm_info": {},
     "swarm_backup": {},
     "swarm_restore": {
         "archive": "/nonexistent/archive.tar.gz",

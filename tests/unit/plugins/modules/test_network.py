@@ -32,6 +32,7 @@ class FakeEngine:
 
     def remove_network(self, network_id):
         self.removed.append(network_id)
+        self._networks = [n for n in self._networks if n.get("Id") != network_id]
 
 
 @pytest.fixture
@@ -218,3 +219,21 @@ def test_two_ingress_networks_are_refused_before_connecting(run_module, monkeypa
     monkeypatch.setattr(network, "connect", lambda module: pytest.fail("connected"))
     ended = run_module(network.main, {"networks": [ENCRYPTED_INGRESS, {"name": "in2", "ingress": True}]})
     assert ended.failed and "a swarm has one ingress network" in ended.result["msg"]
+
+
+def test_a_new_ingress_is_created_once_the_engine_has_dropped_the_old_one(run_module, monkeypatch):
+    fake = SwarmEngine()
+    refusals = ["network with name ingress already exists"]
+    create = fake.create_network
+
+    def create_when_dropped(**kwargs):
+        if refusals:
+            raise RuntimeError(refusals.pop())
+        return create(**kwargs)
+
+    fake.create_network = create_when_dropped
+    monkeypatch.setattr(network, "connect", lambda module: fake)
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    ended = run_module(network.main, {"networks": [ENCRYPTED_INGRESS]})
+    assert not ended.failed, ended.result
+    assert fake.removed == ["ing1"] and len(fake.created) == 1 and refusals == []

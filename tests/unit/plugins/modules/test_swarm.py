@@ -11,6 +11,7 @@ import copy
 import pytest
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.durations import DurationError
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import DURATION_OPTIONS
 from ansible_collections.dockfleet.docker.plugins.modules import swarm
 
 S = 10**9
@@ -81,7 +82,7 @@ def test_read_settings_turns_durations_into_exact_nanoseconds():
     assert swarm.read_settings({"node_cert_expiry": None})["node_cert_expiry"] is None
 
 
-@pytest.mark.parametrize("option", swarm.DURATION_OPTIONS)
+@pytest.mark.parametrize("option", DURATION_OPTIONS)
 def test_read_settings_refuses_a_bare_number(option):
     with pytest.raises(DurationError, match="^%s: 5 has no unit" % option):
         swarm.read_settings({option: 5})
