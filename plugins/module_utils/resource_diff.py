@@ -561,8 +561,11 @@ def _step(name, action, differences_found=None):
 
 
 def _in_use_message(kind, name, reason, users, action, recreate, force_detaches, services):
-    message = "%s %r is in use by %s and %s, so dockfleet left it alone." % (kind, name, describe_users(users), reason)
-    if services and kind == "network" and all(u.get("via") == "ingress" for u in services):
+    through_mesh = services and kind == "network" and all(u.get("via") == "ingress" for u in services)
+    # Through the routing mesh, the services are what the user must change; their task containers are noise.
+    named = services if through_mesh else users
+    message = "%s %r is in use by %s and %s, so dockfleet left it alone." % (kind, name, describe_users(named), reason)
+    if through_mesh:
         message += (
             " Those services publish ports through the ingress routing mesh: publish them in host mode (mode: host)"
             " or remove them first, then run again."

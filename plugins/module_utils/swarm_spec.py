@@ -69,6 +69,8 @@ def desired_setting_values(settings):
                 raise SpecError(str(exc)) from exc
         elif kind == "int":
             value = int(value)
+            if value < 0:
+                raise SpecError("%s: %d is negative; give a whole number, 0 or more." % (option, value))
         else:
             value = bool(value)
         values[option] = value

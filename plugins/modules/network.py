@@ -233,6 +233,13 @@ options:
     type: list
     elements: dict
     default: []
+  declared_in:
+    description:
+      - Where the declaration comes from, for example the inventory variables a role builds it from. Every refusal
+        starts with it, so that the message names what to fix where it is written (the options of this module are
+        named otherwise).
+    type: str
+    version_added: 0.1.0
 notes:
   - The options that community.docker.docker_network also has take its names as aliases (O(ipam_driver_options),
     O(ipam_config[].iprange)). Unlike it, this module declares a whole set of networks, compares only what is
@@ -511,6 +518,11 @@ class Networks:
                     self.client.connect_container_to_network(container, created["Id"], **endpoint)
 
 
+def named(errors, declared_in):
+    """The refusals, each starting with where the declaration comes from (declared_in), when given."""
+    return ["%s: %s" % (declared_in, error) for error in errors] if declared_in else errors
+
+
 def main():
     argument_spec, mutually_exclusive = batch_argument_spec(
         "network",
@@ -518,6 +530,7 @@ def main():
         force=dict(type="bool", default=False),
         exclusive_scope=dict(type="str", choices=["all", "local", "swarm"], default="all"),
         also_declared=dict(type="list", elements="dict", default=[]),
+        declared_in=dict(type="str"),
     )
     module = AnsibleModule(
         argument_spec=argument_spec,
@@ -533,6 +546,7 @@ def main():
         errors = declaration_errors(items, params["state"], option, params["also_declared"])
         errors += ingress_declaration_errors(items, params["state"], option)
         if errors:
+            errors = named(errors, params["declared_in"])
             module.fail_json(msg="Nothing was changed. " + " ".join(errors), errors=errors)
         declared = [normalise_network(item, params["state"]) for item in items]
     except DeclarationError as exc:
@@ -572,7 +586,7 @@ def main():
         engine.require_manager(ingress_changes)
     leaving = [step["name"] for step in steps if step["action"] in ("removed", "recreated")]
     leaving += [item.get("name") for item in params["also_declared"]]  # their declared subnets were compared
-    errors = errors + existing_overlap_errors(declared, current, leaving)
+    errors = named(errors + existing_overlap_errors(declared, current, leaving), params["declared_in"])
     report_and_apply(
         module,
         "network",

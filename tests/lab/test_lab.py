@@ -27,9 +27,11 @@ def readme_commands():
     text = (ROOT / "README.md").read_text()
     found = []
     for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
-        for line in block.splitlines():
-            command = line.split("  #")[0].strip()
-            placeholder = "mgr-new" in command or "@vault.yml" in command
+        # A command continued over lines with a trailing backslash is one command, as the shell reads it.
+        lines = [line.split("  #")[0].rstrip() for line in block.splitlines()]
+        for line in re.sub(r"\\\n\s*", " ", "\n".join(lines)).splitlines():
+            command = line.strip()
+            placeholder = "mgr-new" in command or "@vault.yml" in command or "~/.vault-pass" in command
             if command.startswith("ansible-playbook -i inventory -b") and not placeholder and command not in found:
                 found.append(command)
     return found

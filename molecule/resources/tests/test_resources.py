@@ -52,9 +52,12 @@ def exists(host, kind, name):
 
 def snapshot(host):
     """Every network and volume with its id and labels: what check mode must leave alone."""
+    # A worker shows a swarm-scoped network only while a container of its own is attached (the engine drops it
+    # lazily afterwards): those come and go by themselves and are the manager's objects, compared there.
+    scope = "--filter scope=local " if host.backend.host != MANAGER_NAME else ""
     networks = host.check_output(
-        "docker network ls -q --no-trunc | xargs docker network inspect "
-        "--format '{{.Name}} {{.Id}} {{json .Labels}}' | sort"
+        "docker network ls -q --no-trunc %s| xargs docker network inspect "
+        "--format '{{.Name}} {{.Id}} {{json .Labels}}' | sort" % scope
     )
     volumes = host.check_output(
         "docker volume ls -q | xargs -r docker volume inspect "
@@ -253,6 +256,16 @@ def test_always_with_force_recreates_and_reconnects_the_container(manager):
     assert manager.run("docker rm -f web-1").rc == 0
 
 
+def after_exclusive(**extra):
+    """The declaration from the exclusive test on: frontend relabelled, backend, mesh-auto and scratch dropped.
+    The tests after it declare this, so that only what they change differs."""
+    return declaration(
+        networks={"frontend": with_labels("networks", "frontend", {"team": "ops"}), "backend": None, "mesh-auto": None},
+        volumes={"scratch": None},
+        **extra,
+    )
+
+
 def test_exclusive_removes_only_managed_leftovers(manager, worker):
     for host in (manager, worker):
         if not exists(host, "network", "handmade-net"):
@@ -260,10 +273,7 @@ def test_exclusive_removes_only_managed_leftovers(manager, worker):
         assert host.run("docker volume create handmade-vol").rc == 0
     kept = dict((h.backend.host, inspect(h, "network", "frontend")["Id"]) for h in (manager, worker))
     mesh_id = inspect(manager, "network", "mesh")["Id"]
-    variables = declaration(
-        networks={"frontend": with_labels("networks", "frontend", {"team": "ops"}), "backend": None, "mesh-auto": None},
-        volumes={"scratch": None},
-    )
+    variables = after_exclusive()
     rc, output = converge(variables)
     assert rc == 0, output
     for host in (manager, worker):
@@ -301,9 +311,17 @@ def test_ingress_change_is_refused_while_a_service_publishes_through_it(manager,
             "docker service create -d --name %s --publish %s dockfleet/busybox:latest sleep 600" % (name, publish)
         )
         assert created.rc == 0, created.stderr
+    # Their tasks start asynchronously: the snapshot is taken once they run, so that only the refused run could
+    # change it.
+    running = manager.run(
+        "for i in $(seq 60); do s=$(docker service ps --filter desired-state=running --format '{{.CurrentState}}'"
+        " web-mesh web-host); [ $(echo \"$s\" | grep -c '^Running') -ge 2 ] && ! echo \"$s\" | grep -qv '^Running'"
+        " && exit 0; sleep 1; done; exit 1"
+    )
+    assert running.rc == 0, manager.run("docker service ps --no-trunc web-mesh web-host").stdout
     before = (snapshot(manager), snapshot(worker))
     for check in (True, False):
-        rc, output = converge(declaration(resources_ingress={"state": "absent"}), check=check)
+        rc, output = converge(after_exclusive(resources_ingress={"state": "absent"}), check=check)
         assert rc != 0, output
         assert "network 'ingress' is in use by service web-mesh" in output, output
         assert service_names_in(output) == {"web-mesh"}, output
@@ -313,22 +331,29 @@ def test_ingress_change_is_refused_while_a_service_publishes_through_it(manager,
 
 def test_ingress_absent_removes_it_once_only_host_mode_services_remain(manager):
     assert manager.run("docker service rm web-mesh").rc == 0
+    # The engine stops a removed service's task containers asynchronously: "only host-mode services remain" is
+    # when they are gone (bounded wait).
+    gone = manager.run(
+        'for i in $(seq 60); do [ -z "$(docker ps -aq --filter label=com.docker.swarm.service.name=web-mesh)" ]'
+        " && exit 0; sleep 1; done; exit 1"
+    )
+    assert gone.rc == 0, "the task containers of the removed service web-mesh did not go within 60 s"
     ingress_id = inspect(manager, "network", "ingress")["Id"]
-    rc, output = converge(declaration(resources_ingress={"state": "absent"}), check=True)
+    rc, output = converge(after_exclusive(resources_ingress={"state": "absent"}), check=True)
     assert rc == 0 and changes(output, MANAGER_NAME) > 0, output
     assert inspect(manager, "network", "ingress")["Id"] == ingress_id
-    rc, output = converge(declaration(resources_ingress={"state": "absent"}))
+    rc, output = converge(after_exclusive(resources_ingress={"state": "absent"}))
     assert rc == 0, output
     assert manager.run("docker network ls -q --filter name=^ingress$").stdout.strip() == ""
     assert inspect(manager, "service", "web-host")["Spec"]["Name"] == "web-host"
 
 
 def test_declared_ingress_is_created_again_and_a_rerun_changes_nothing(manager, worker):
-    rc, output = converge(declaration())
+    rc, output = converge(after_exclusive())
     assert rc == 0, output
     ingress = inspect(manager, "network", "ingress")
     assert ingress["Ingress"] is True and "encrypted" in ingress["Options"]
     assert ingress["IPAM"]["Config"] == [{"Subnet": "10.64.0.0/24", "Gateway": "10.64.0.1"}]
-    rc, output = converge(declaration())
+    rc, output = converge(after_exclusive())
     assert rc == 0 and changes(output, MANAGER_NAME) == 0 and changes(output, WORKER_NAME) == 0, output
     assert manager.run("docker service rm web-host").rc == 0
