@@ -302,3 +302,8 @@ def test_a_node_listed_twice_is_an_error():
     nodes = [node("abcdef123456", "w1")]
     plan = plan_nodes(nodes, [{"node": "w1"}, {"node": "abcdef123456"}])
     assert "listed twice" in plan["errors"][0]
+
+
+def test_a_negative_count_is_refused_naming_the_option():
+    with pytest.raises(SpecError, match="task_history_retention_limit: -5 is negative"):
+        desired_setting_values({"task_history_retention_limit": -5})

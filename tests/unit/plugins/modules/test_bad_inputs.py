@@ -302,40 +302,104 @@ def _role_task(role, task_file, name):
     return task
 
 
+SWARM_UNSET = dict.fromkeys(
+    ("swarm_cert_expiry", "swarm_dispatcher_heartbeat", "swarm_task_history_limit", "swarm_snapshot_interval",
+     "swarm_availability")
+)  # fmt: skip
+TIMESYNC_UNSET = {"timesync_serve_to": [], "timesync_extra_config": []}
+
 ROLE_CASES = [
     (
-        "swarm",
+        "timesync",
         "preflight.yml",
-        "Check this host's swarm_labels are labels Docker accepts",
-        {"swarm_labels": {"": "a"}},
+        "Check the time sources, the networks served and the extra chrony.conf lines",
+        {
+            "timesync_servers": [],
+            "timesync_pools": [],
+            "timesync_serve_to": ["10.0.0.0/40"],
+            "timesync_extra_config": [],
+        },
+        ['timesync_serve_to[0] "10.0.0.0/40"', "Nothing was changed"],
+    ),
+    (
+        "swarm",
+        "main.yml",
+        "Check the swarm settings and every node's labels and availability",
+        {**SWARM_UNSET, "swarm_labels": {}, "swarm_cert_expiry": "90"},
+        ["swarm_cert_expiry: 90 has no unit", "Nothing was changed"],
+    ),
+    (
+        "daemon",
+        "main.yml",
+        "Check the daemon variables",
+        {
+            "daemon_options": {"storage-drivr": "overlay2"},
+            "daemon_log_driver": "json-file",
+            "daemon_labels": [],
+            "daemon_tls_port": 2376,
+            "daemon_tls_extra_sans": [],
+        },
+        ["daemon_options: 'storage-drivr' is not a daemon.json key (did you mean 'storage-driver'?)"],
+    ),
+    (
+        "resources",
+        "main.yml",
+        "Check the declared networks and volumes",
+        {"resources_networks": [], "resources_ingress": {}, "resources_volumes": [{"name": "bad/name"}]},
+        ["resources_volumes[0]: the volume name 'bad/name'"],
+    ),
+    (
+        "engine",
+        "converge.yml",
+        "Stop when the declared packages are not offered by the repository",
+        {
+            "engine_host_state": {
+                "packages": {"error": "No docker-ce version matches '26.99'."},
+                "repository": {"differs": False},
+                "repository_unreachable": False,
+            },
+            "engine_version": "26.99",
+            "engine_plugins": [],
+        },
+        ["engine_version 26.99 on localhost: No docker-ce version matches '26.99'.", "Nothing was changed"],
+    ),
+    (
+        "swarm",
+        "main.yml",
+        "Check the swarm settings and every node's labels and availability",
+        {**SWARM_UNSET, "swarm_labels": {"": "a"}},
         ["swarm_labels of localhost", 'label keys ""'],
     ),
     (
         "swarm",
-        "preflight.yml",
-        "Check this host's swarm_labels are labels Docker accepts",
-        {"swarm_labels": {"bad key=1": "a", "zone": "b"}},
+        "main.yml",
+        "Check the swarm settings and every node's labels and availability",
+        {**SWARM_UNSET, "swarm_labels": {"bad key=1": "a", "zone": "b"}},
         ["swarm_labels of localhost", '"bad key=1"'],
     ),
     (
         "swarm",
-        "preflight.yml",
-        "Check this host's swarm_labels are labels Docker accepts",
-        {"swarm_labels": {"zone": ["a"]}},
+        "main.yml",
+        "Check the swarm settings and every node's labels and availability",
+        {**SWARM_UNSET, "swarm_labels": {"zone": ["a"]}},
         ["swarm_labels of localhost", "labels zone whose value is a mapping or a list"],
     ),
     (
         "timesync",
         "preflight.yml",
-        "Check every time source is a host name or an IP address",
-        {"timesync_servers": [{"host": "not a host"}], "timesync_pools": []},
+        "Check the time sources, the networks served and the extra chrony.conf lines",
+        {**TIMESYNC_UNSET, "timesync_servers": [{"host": "not a host"}], "timesync_pools": []},
         ['timesync_servers[0].host "not a host"', "Nothing was changed"],
     ),
     (
         "timesync",
         "preflight.yml",
-        "Check every time source is a host name or an IP address",
-        {"timesync_servers": [{"host": "ntp1.example.net"}], "timesync_pools": [{"host": "pool_.example"}]},
+        "Check the time sources, the networks served and the extra chrony.conf lines",
+        {
+            **TIMESYNC_UNSET,
+            "timesync_servers": [{"host": "ntp1.example.net"}],
+            "timesync_pools": [{"host": "pool_.example"}],
+        },
         ['timesync_pools[0].host "pool_.example"'],
     ),
     (
