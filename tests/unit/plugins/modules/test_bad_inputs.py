@@ -330,7 +330,7 @@ ROLE_CASES = [
     ),
     (
         "daemon",
-        "main.yml",
+        "plan.yml",
         "Check the daemon variables",
         {
             "daemon_options": {"storage-drivr": "overlay2"},
