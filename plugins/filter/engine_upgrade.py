@@ -8,24 +8,9 @@ sequences the steps; these filters read what its tasks registered (through ``hos
 from __future__ import annotations
 
 from ansible_collections.dockfleet.docker.plugins.filter.text_table import text_table
+from ansible_collections.dockfleet.docker.plugins.plugin_utils.hostvars import value_of
 
 UNREACHABLE = "unreachable (Ansible could not connect or a task failed)"
-
-
-def _facts(hostvars, host):
-    try:
-        return hostvars[host]
-    except KeyError:
-        return {}
-
-
-def fact(facts, name, default=None):
-    """``facts[name]`` (a host's facts, or any mapping), ``default`` when it is missing or None."""
-    try:
-        value = facts[name]
-    except (KeyError, TypeError):
-        return default
-    return default if value is None else value
 
 
 def engine_upgrade_problems(
@@ -45,14 +30,14 @@ def engine_upgrade_problems(
         if host not in play_hosts:
             problem(host, UNREACHABLE)
             continue
-        facts = _facts(hostvars, host)
-        error = fact(facts, "_engine_upgrade_docker_error", "")
+        facts = value_of(hostvars, host, {})
+        error = value_of(facts, "_engine_upgrade_docker_error", "")
         if error:
             problem(host, "docker does not answer (%s); is docker.service running?" % error)
-        resolve = fact(facts, "_engine_upgrade_resolve", {})
+        resolve = value_of(facts, "_engine_upgrade_resolve", {})
         if "changes" not in resolve:
             problem(host, "target version: %s" % resolve.get("msg", "engine_package gave no result"))
-        sync = fact(facts, "_engine_upgrade_timesync", {})
+        sync = value_of(facts, "_engine_upgrade_timesync", {})
         if sync and not sync.get("skipped"):
             if "healthy" in sync:
                 if not sync["healthy"]:
@@ -91,7 +76,7 @@ def engine_upgrade_preflight_table(hosts, hostvars, plan, problems):
             if listed:
                 rows.append(["swarm", "-", "-", "-", "-", "; ".join(listed)])
             continue
-        facts = _facts(hostvars, host)
+        facts = value_of(hostvars, host, {})
         row = next((r for r in order if r["host"] == host), {})
         role = row.get("role", "-") + (" (leader)" if row.get("leader") else "")
         if row.get("action") == "skip":
@@ -100,8 +85,8 @@ def engine_upgrade_preflight_table(hosts, hostvars, plan, problems):
             step = "batch %d" % row["batch"]
         else:
             step = "#%d" % index if row else "-"
-        before = fact(facts, "_engine_upgrade_before") or "-"
-        target = fact(facts, "_engine_upgrade_target") or "-"
+        before = value_of(facts, "_engine_upgrade_before") or "-"
+        target = value_of(facts, "_engine_upgrade_target") or "-"
         rows.append([host, role, before, target, step, "; ".join(listed) or "ok"])
     return text_table(rows, headers=["HOST", "ROLE", "ENGINE NOW", "TARGET", "PLAN", "PROBLEMS"])
 
@@ -129,21 +114,21 @@ def engine_upgrade_summary_table(plan, hostvars):
     rows = []
     batch_seconds = {}
     for row in order:
-        facts = _facts(hostvars, row["host"])
+        facts = value_of(hostvars, row["host"], {})
         if row.get("action") == "skip":
-            before = fact(facts, "_engine_upgrade_before", "-")
+            before = value_of(facts, "_engine_upgrade_before", "-")
             rows.append(
                 [row["host"], row["role"], "-", "%s (unchanged)" % before, "-", "already on the target, skipped"]
             )
             continue
-        result = fact(facts, "_engine_upgrade_result", {})
+        result = value_of(facts, "_engine_upgrade_result", {})
         if not result:  # the run stopped before this node
             rows.append(
                 [
                     row["host"],
                     row["role"],
                     row.get("batch") or "-",
-                    "%s (unchanged)" % fact(facts, "_engine_upgrade_before", "-"),
+                    "%s (unchanged)" % value_of(facts, "_engine_upgrade_before", "-"),
                     "-",
                     "not reached",
                 ]

@@ -11,13 +11,11 @@ import html
 
 from ansible_collections.dockfleet.docker.plugins.filter.text_table import text_table
 from ansible_collections.dockfleet.docker.plugins.module_utils.fleet_report import assemble
+from ansible_collections.dockfleet.docker.plugins.plugin_utils.hostvars import host_fact
 
 
 def _entry(hostvars, host, name):
-    try:
-        value = hostvars[host][name]
-    except (KeyError, TypeError):
-        return {}
+    value = host_fact(hostvars, host, name, {})
     return value if isinstance(value, dict) else {}
 
 

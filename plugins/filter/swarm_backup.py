@@ -8,16 +8,12 @@ The playbook reads each manager with engine_info; the choice is
 from __future__ import annotations
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import choose_backup_host
+from ansible_collections.dockfleet.docker.plugins.plugin_utils.hostvars import host_fact
 
 
 def swarm_backup_choice(hosts, hostvars, result_name, requested=None):
     """``{host, managers}`` for the play's ``hosts`` from the engine_info result each registered as ``result_name``."""
-    engines = {}
-    for host in hosts:
-        try:
-            engines[host] = hostvars[host][result_name]
-        except (KeyError, TypeError):
-            engines[host] = {}
+    engines = dict((host, host_fact(hostvars, host, result_name, {})) for host in hosts)
     return choose_backup_host(engines, requested or None)
 
 

@@ -7,8 +7,8 @@ returns module_utils/swarm_change_guard.py's decision."""
 
 from __future__ import annotations
 
-from ansible_collections.dockfleet.docker.plugins.filter.engine_upgrade import fact as _get
 from ansible_collections.dockfleet.docker.plugins.module_utils import swarm_change_guard as guard
+from ansible_collections.dockfleet.docker.plugins.plugin_utils.hostvars import value_of as _get
 
 
 def swarm_change_guard(

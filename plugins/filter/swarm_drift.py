@@ -7,14 +7,7 @@ labels and availability through ``hostvars`` and returns module_utils/swarm_drif
 from __future__ import annotations
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_drift import swarm_drift as differences
-
-
-def _get(mapping, name, default=None):
-    try:
-        value = mapping[name]
-    except (KeyError, TypeError):
-        return default
-    return default if value is None else value
+from ansible_collections.dockfleet.docker.plugins.plugin_utils.hostvars import value_of
 
 
 def swarm_drift(
@@ -32,12 +25,12 @@ def swarm_drift(
     (``labels_mode`` when the host sets no swarm_labels_mode)."""
     reads, declarations = {}, {}
     for host in hosts:
-        facts = _get(hostvars, host, {})
-        reads[host] = _get(facts, read)
+        facts = value_of(hostvars, host, {})
+        reads[host] = value_of(facts, read)
         declarations[host] = {
-            "labels": _get(facts, "swarm_labels", {}),
-            "labels_mode": _get(facts, "swarm_labels_mode", labels_mode),
-            "availability": _get(facts, "swarm_availability"),
+            "labels": value_of(facts, "swarm_labels", {}),
+            "labels_mode": value_of(facts, "swarm_labels_mode", labels_mode),
+            "availability": value_of(facts, "swarm_availability"),
         }
     return differences(
         list(hosts),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.dockfleet.docker.plugins.plugin_utils.hostvars import host_fact
+
 LABEL_SOURCES = ("metadata", "inventory", "none")
 
 
@@ -19,10 +21,7 @@ def swarm_restore_unreachable(hosts, hostvars, restored_host, result_name="swarm
     for host in hosts or []:
         if host == restored_host or host in found:
             continue
-        try:
-            reach = hostvars[host][result_name]
-        except (KeyError, TypeError):
-            continue
+        reach = host_fact(hostvars, host, result_name)
         if isinstance(reach, dict) and "msg" in reach:
             found.append(host)
     return found
@@ -42,11 +41,9 @@ def swarm_restore_label_declarations(ready, source, metadata=None, hostvars=None
             wanted[name] = (entry or {}).get("labels") or {}
     elif source == "inventory":
         for host in hosts or []:
-            try:
-                labels = hostvars[host]["swarm_labels"]
-            except (KeyError, TypeError):
-                continue
-            wanted.setdefault(host, labels)
+            labels = host_fact(hostvars, host, "swarm_labels")
+            if labels is not None:
+                wanted.setdefault(host, labels)
     declarations = []
     for name in swarm_restore_keep(ready):
         node = name["node"]

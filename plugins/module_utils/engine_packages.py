@@ -37,6 +37,19 @@ FLAVORS = {
     },
 }
 
+# The options engine_package (which changes the packages) and engine_state (which plans the same change) share, as
+# AnsibleModule takes them.
+PACKAGE_ARGUMENT_SPEC = dict(
+    version=dict(type="str", required=True),
+    allow_downgrade=dict(type="bool", default=False),
+    pin=dict(type="bool", default=True),
+    plugins=dict(type="list", elements="str", default=[]),
+    containerd_version=dict(type="str"),
+    lock_timeout=dict(type="int", default=300),
+    docker_socket=dict(type="path", default="/var/run/docker.sock"),
+    preferences_file=dict(type="path", default="/etc/apt/preferences.d/dockfleet-docker-engine.pref"),
+)
+
 PREFERENCES_HEADER = """\
 # Managed by dockfleet.docker.engine_package. Do not edit by hand.
 # Keeps the Docker packages at the versions below: apt-get upgrade, dist-upgrade

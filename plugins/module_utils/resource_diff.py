@@ -253,6 +253,20 @@ def _ip_version(subnet_text):
         return None
 
 
+def _options_and_labels(desired, options, engine_labels, skip=()):
+    """The differences of the declared driver options (those in ``skip`` are the engine's to fill) and, when
+    declared, of the labels (dockfleet's own label aside)."""
+    found = []
+    for key, value in sorted((desired["driver_options"] or {}).items()):
+        if key not in skip and options.get(key) != value:
+            found.append(_difference("driver_options.%s" % key, value, options.get(key)))
+    if desired["labels"] is not None:
+        labels = strip_managed_label(engine_labels)
+        if desired["labels"] != labels:
+            found.append(_difference("labels", desired["labels"], labels))
+    return found
+
+
 def network_differences(desired, network):
     """Differences between a declared network and the engine's JSON, as a list of dicts.
 
@@ -276,15 +290,7 @@ def network_differences(desired, network):
         encrypted = ENCRYPTED_OPTION in options
         if desired["encrypted"] != encrypted:
             found.append(_difference("encrypted", desired["encrypted"], encrypted))
-    for key, value in sorted((desired["driver_options"] or {}).items()):
-        if key in ENGINE_FILLED_NETWORK_OPTIONS:
-            continue
-        if options.get(key) != value:
-            found.append(_difference("driver_options.%s" % key, value, options.get(key)))
-    if desired["labels"] is not None:
-        labels = strip_managed_label(network.get("Labels"))
-        if desired["labels"] != labels:
-            found.append(_difference("labels", desired["labels"], labels))
+    found += _options_and_labels(desired, options, network.get("Labels"), skip=ENGINE_FILLED_NETWORK_OPTIONS)
 
     ipam = network.get("IPAM") or {}
     if desired["ipam_driver"] is not None and desired["ipam_driver"] != (ipam.get("Driver") or "default"):
@@ -417,15 +423,7 @@ def volume_differences(desired, volume):
     found = []
     if desired["driver"] != volume.get("Driver"):
         found.append(_difference("driver", desired["driver"], volume.get("Driver")))
-    options = volume.get("Options") or {}
-    for key, value in sorted((desired["driver_options"] or {}).items()):
-        if options.get(key) != value:
-            found.append(_difference("driver_options.%s" % key, value, options.get(key)))
-    if desired["labels"] is not None:
-        labels = strip_managed_label(volume.get("Labels"))
-        if desired["labels"] != labels:
-            found.append(_difference("labels", desired["labels"], labels))
-    return found
+    return found + _options_and_labels(desired, volume.get("Options") or {}, volume.get("Labels"))
 
 
 def describe_volume(volume):

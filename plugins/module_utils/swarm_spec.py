@@ -39,6 +39,21 @@ SWARM_SETTINGS = {
 }
 
 
+# The module options of SWARM_SETTINGS and of the creation-only settings, as AnsibleModule takes them: the swarm module
+# sets them, swarm_info compares them.
+SETTINGS_ARGUMENT_SPEC = dict(
+    autolock_managers=dict(type="bool"),
+    node_cert_expiry=dict(type="raw"),
+    task_history_retention_limit=dict(type="int"),
+    dispatcher_heartbeat_period=dict(type="raw"),
+    snapshot_interval=dict(type="int"),
+    keep_old_snapshots=dict(type="int"),
+    data_path_port=dict(type="int"),
+    default_addr_pool=dict(type="list", elements="str"),
+    subnet_size=dict(type="int"),
+)
+
+
 class SpecError(ValueError):
     """An input the engine could not take; the message names the option and the fix."""
 

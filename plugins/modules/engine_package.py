@@ -374,18 +374,11 @@ def converge(module, apt, service):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            version=dict(type="str", required=True),
-            allow_downgrade=dict(type="bool", default=False),
-            pin=dict(type="bool", default=True),
-            plugins=dict(type="list", elements="str", default=[]),
-            containerd_version=dict(type="str"),
+            **engine_packages.PACKAGE_ARGUMENT_SPEC,
             flavor=dict(type="str", default="docker-ce", choices=list(engine_packages.FLAVORS)),
             update_cache=dict(type="bool", default=False),
-            lock_timeout=dict(type="int", default=300),
             host_lock_timeout=dict(type="int", default=300),
             start_timeout=dict(type="int", default=120),
-            docker_socket=dict(type="path", default="/var/run/docker.sock"),
-            preferences_file=dict(type="path", default="/etc/apt/preferences.d/dockfleet-docker-engine.pref"),
         ),
         supports_check_mode=True,
     )

@@ -341,11 +341,7 @@ def read_engine(socket_path):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            version=dict(type="str", required=True),
-            allow_downgrade=dict(type="bool", default=False),
-            pin=dict(type="bool", default=True),
-            plugins=dict(type="list", elements="str", default=[]),
-            containerd_version=dict(type="str"),
+            **engine_packages.PACKAGE_ARGUMENT_SPEC,
             repository=dict(type="str", default="upstream", choices=["upstream", "mirror", "distro"]),
             repository_url=dict(type="str", default="https://download.docker.com/linux/{distribution}"),
             repository_key_url=dict(
@@ -361,10 +357,7 @@ def main():
             sources_file=dict(type="path", default="/etc/apt/sources.list.d/docker.sources"),
             key_record=dict(type="path", default=repo.KEY_RECORD),
             cache_valid_time=dict(type="int", default=3600),
-            lock_timeout=dict(type="int", default=300),
             users=dict(type="list", elements="str", default=[]),
-            docker_socket=dict(type="path", default="/var/run/docker.sock"),
-            preferences_file=dict(type="path", default="/etc/apt/preferences.d/dockfleet-docker-engine.pref"),
         ),
         supports_check_mode=True,
     )

@@ -117,6 +117,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_facts import cluster_view, swarm_view
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import (
+    SETTINGS_ARGUMENT_SPEC,
     SWARM_SETTINGS,
     SpecError,
     init_only_mismatches,
@@ -142,17 +143,7 @@ def default_ipv4():
 
 def main():
     module = AnsibleModule(
-        argument_spec=engine_argument_spec(
-            autolock_managers=dict(type="bool"),
-            node_cert_expiry=dict(type="raw"),
-            task_history_retention_limit=dict(type="int"),
-            dispatcher_heartbeat_period=dict(type="raw"),
-            snapshot_interval=dict(type="int"),
-            keep_old_snapshots=dict(type="int"),
-            data_path_port=dict(type="int"),
-            default_addr_pool=dict(type="list", elements="str"),
-            subnet_size=dict(type="int"),
-        ),
+        argument_spec=engine_argument_spec(**SETTINGS_ARGUMENT_SPEC),
         required_together=ENGINE_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
