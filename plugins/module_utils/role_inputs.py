@@ -201,7 +201,7 @@ def daemon_problems(variables):
         if key not in daemon_schema.KEYS:
             hint = daemon_schema.suggest(key)
             problems.append(
-                "daemon_options: '%s' is not a daemon.json key%s; dockerd refuses to start with it."
+                "daemon_options: unknown daemon.json key '%s'%s: dockerd refuses to start with it."
                 % (key, " (did you mean '%s'?)" % hint if hint else "")
             )
     driver = variables.get("daemon_log_driver")

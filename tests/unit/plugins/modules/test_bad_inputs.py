@@ -339,7 +339,7 @@ ROLE_CASES = [
             "daemon_tls_port": 2376,
             "daemon_tls_extra_sans": [],
         },
-        ["daemon_options: 'storage-drivr' is not a daemon.json key (did you mean 'storage-driver'?)"],
+        ["daemon_options: unknown daemon.json key 'storage-drivr' (did you mean 'storage-driver'?)"],
     ),
     (
         "resources",
