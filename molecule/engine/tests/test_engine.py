@@ -8,6 +8,7 @@ They run in file order and build on each other; every playbook run targets both 
 """
 
 import concurrent.futures
+import hashlib
 import json
 import os
 import pathlib
@@ -23,6 +24,8 @@ HOSTS = {"engine-bookworm": ("12", "bookworm"), "engine-trixie": ("13", "trixie"
 PACKAGE_TASK = "Install the Docker packages at the chosen version and pin them"  # in the role
 MODULE_TASK = "Install the Docker packages at the requested version"  # in module.yml
 PREFERENCES = "/etc/apt/preferences.d/dockfleet-docker-engine.pref"
+KEYRING = "/etc/apt/keyrings/docker.asc"
+KEY_RECORD = "/var/lib/dockfleet/engine-repository-key.json"
 DOCKER_PACKAGES = ("docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin")
 # What converge.yml set; later runs pass the same so only the version moves.
 BASE_VARS = {"engine_plugins": ["buildx", "compose"], "engine_users": ["nobody"]}
@@ -270,6 +273,29 @@ def test_second_run_changes_nothing(hosts):
         assert report["stats"][name]["changed"] == 0, name
         assert results_of(report, MODULE_TASK)[name]["changes"] == [], name
     assert_running_pinned(hosts, "26.1.5")
+
+
+def test_a_key_installed_without_a_record_is_recorded_then_never_downloaded_again(hosts):
+    # A host whose key was put there without the role's record (by hand, by an older dockfleet): the role downloads
+    # the key once, finds it the same, records it; from then on a converged host asks the repository for nothing.
+    keys = {}
+    for name, host in hosts.items():
+        keys[name] = host.file(KEYRING).sha256sum
+        host.check_output("rm -f %s" % KEY_RECORD)
+    rc, report, output = run_playbook("engine.yml", dict(BASE_VARS, engine_version="26.1"))
+    assert rc == 0, output[-3000:]
+    fetched = results_of(report, "Fetch the repository signing key")
+    for name, host in hosts.items():
+        assert fetched[name].get("status") == 200, name
+        assert host.file(KEYRING).sha256sum == keys[name], name
+        record = json.loads(host.file(KEY_RECORD).content_string)
+        assert record["sha256"] == hashlib.sha256(host.file(KEYRING).content_string.strip().encode()).hexdigest()
+    rc, report, output = run_playbook("engine.yml", dict(BASE_VARS, engine_version="26.1"))
+    assert rc == 0, output[-3000:]
+    fetched = results_of(report, "Fetch the repository signing key")
+    for name in HOSTS:
+        assert report["stats"][name]["changed"] == 0, name
+        assert name not in fetched or fetched[name].get("skipped"), (name, fetched.get(name))
 
 
 # --- downgrade ----------------------------------------------------------------------------------
