@@ -298,6 +298,21 @@ def test_a_key_installed_without_a_record_is_recorded_then_never_downloaded_agai
         assert name not in fetched or fetched[name].get("skipped"), (name, fetched.get(name))
 
 
+def test_a_hand_edited_source_file_is_put_back_without_downloading_the_key(hosts):
+    sources = "/etc/apt/sources.list.d/docker.sources"
+    wanted = {name: host.file(sources).sha256sum for name, host in hosts.items()}
+    for host in hosts.values():
+        host.check_output("sed -i 's/^Components: .*/Components: stable test/' %s" % sources)
+    rc, report, output = run_playbook("engine.yml", dict(BASE_VARS, engine_version="26.1"))
+    assert rc == 0, output[-3000:]
+    fetched = results_of(report, "Fetch the repository signing key")
+    for name, host in hosts.items():
+        assert host.file(sources).sha256sum == wanted[name], name
+        assert fetched[name].get("skipped"), (name, fetched[name])
+        assert report["stats"][name]["changed"] >= 1, name
+    assert_running_pinned(hosts, "26.1.5")
+
+
 # --- downgrade ----------------------------------------------------------------------------------
 
 
