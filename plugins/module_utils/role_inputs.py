@@ -16,6 +16,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.network_validatio
     NAME_PATTERN,
     declaration_errors,
 )
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_labels import bad_label_keys, bad_label_values
 
 # RFC 1123 host names (a dotted IPv4 address is one too).
 _HOST_NAME = re.compile(
@@ -230,13 +231,12 @@ def daemon_problems(variables):
 
 
 def _label_problems(where, labels):
-    """The node labels Docker does not take (module_utils/swarm_labels.py's rules), in one sentence."""
+    """The node labels Docker does not take (the swarm_node module's rules), in one sentence naming the variable."""
     if labels is None:
         return []
     if not isinstance(labels, dict):
         return ["%s must be a mapping of label keys to values (e.g. {zone: eu-1a}), got %r." % (where, labels)]
-    keys = [str(key) for key in labels if not str(key) or re.search(r"[\s=]", str(key))]
-    values = [str(key) for key, value in labels.items() if isinstance(value, (dict, list, tuple, set))]
+    keys, values = bad_label_keys(labels), bad_label_values(labels)
     if not keys and not values:
         return []
     parts = []

@@ -23,6 +23,16 @@ class LabelError(ValueError):
 _KEY_BREAKERS = re.compile(r"[\s=]")
 
 
+def bad_label_keys(labels):
+    """The keys of ``labels`` Docker cannot take: empty, or holding white space or ``=``."""
+    return [str(key) for key in labels if not str(key) or _KEY_BREAKERS.search(str(key))]
+
+
+def bad_label_values(labels):
+    """The keys of ``labels`` whose value is a mapping or a list (a node label value is a string)."""
+    return [str(key) for key, value in labels.items() if isinstance(value, (dict, list, tuple, set))]
+
+
 def label_errors(labels, option="labels"):
     """Messages for every label Docker does not accept, each naming ``option`` (e.g. ``nodes[2].labels``).
 
