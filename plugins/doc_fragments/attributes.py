@@ -1,16 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: dockfleet maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The attributes every dockfleet module documents. A module states its own support
+"""The attributes (and the author) every dockfleet module documents. A module states its own support
 (and, in ``details``, what check and diff mode show for it); the descriptions live here."""
 
 from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Every module: check mode, diff mode and the platforms it runs on.
+    # Every module: check mode, diff mode and the platforms it runs on, and the author.
     DOCUMENTATION = r"""
 options: {}
+author:
+  - dockfleet maintainers (@dockfleet)
 attributes:
   check_mode:
     description: Can run in check mode and report whether it would change anything, without changing it.

@@ -30,18 +30,15 @@ def compose(*texts):
     return yaml.safe_dump(merged, sort_keys=False, width=120)
 
 
-AUTHOR = """
-options: {}
-author:
-  - dockfleet maintainers (@dockfleet)
-"""
-
-_READ_ONLY_MEMBER = (
-    attributes.ModuleDocFragment.DOCUMENTATION,
-    attributes.ModuleDocFragment.ACTIONGROUP_DOCKER,
-    attributes.ModuleDocFragment.READ_ONLY,
-    AUTHOR,
-)
+def member_fragments(*own):
+    """The two fragments of a member of the action group dockfleet.docker.docker: the connection options with
+    O(timeout), and with O(api_timeout) for a module whose own O(timeout) is how long it waits; each with the
+    attributes, the author and the module kind's own texts."""
+    common = (attributes.ModuleDocFragment.DOCUMENTATION, attributes.ModuleDocFragment.ACTIONGROUP_DOCKER, *own)
+    return tuple(
+        compose(engine.ModuleDocFragment.DOCUMENTATION, timeout, *common)
+        for timeout in (engine.ModuleDocFragment.TIMEOUT, engine.ModuleDocFragment.API_TIMEOUT)
+    )
 
 
 class ModuleDocFragment:
@@ -51,9 +48,6 @@ class ModuleDocFragment:
 
 
 # Below the class: ansible-test's linters read the class body for literal YAML only.
-ModuleDocFragment.DOCUMENTATION = compose(
-    engine.ModuleDocFragment.DOCUMENTATION, engine.ModuleDocFragment.TIMEOUT, *_READ_ONLY_MEMBER
-)
-ModuleDocFragment.API_TIMEOUT = compose(
-    engine.ModuleDocFragment.DOCUMENTATION, engine.ModuleDocFragment.API_TIMEOUT, *_READ_ONLY_MEMBER
+ModuleDocFragment.DOCUMENTATION, ModuleDocFragment.API_TIMEOUT = member_fragments(
+    attributes.ModuleDocFragment.READ_ONLY
 )

@@ -7,8 +7,7 @@ where the swarm state is, how long to wait for the engine to be back, the proced
 
 from __future__ import annotations
 
-from ansible_collections.dockfleet.docker.plugins.doc_fragments import attributes, engine
-from ansible_collections.dockfleet.docker.plugins.doc_fragments.engine_reader import AUTHOR, compose
+from ansible_collections.dockfleet.docker.plugins.doc_fragments.engine_reader import member_fragments
 
 _OWN = r"""options:
   swarm_dir:
@@ -45,11 +44,4 @@ class ModuleDocFragment:
 
 
 # Below the class: ansible-test's linters read the class body for literal YAML only.
-ModuleDocFragment.DOCUMENTATION = compose(
-    engine.ModuleDocFragment.DOCUMENTATION,
-    engine.ModuleDocFragment.TIMEOUT,
-    attributes.ModuleDocFragment.DOCUMENTATION,
-    attributes.ModuleDocFragment.ACTIONGROUP_DOCKER,
-    AUTHOR,
-    _OWN,
-)
+ModuleDocFragment.DOCUMENTATION = member_fragments(_OWN)[0]

@@ -38,8 +38,6 @@ description:
   - Holds the host lock C(/run/dockfleet/dockerd.lock) (shared with M(dockfleet.docker.engine_package)) from the read
     to the last change, so two runs against one host do not both change it. Check mode reads without the lock.
 version_added: 0.1.0
-author:
-  - dockfleet maintainers (@dockfleet)
 extends_documentation_fragment:
   - dockfleet.docker.attributes
 options:

@@ -21,8 +21,6 @@ description:
     dockerd is back, and dockerd's own words. It does not fail itself unless it cannot restore a file.
   - Holds the host lock C(/run/dockfleet/dockerd.lock) while it works, like every module that changes dockerd.
 version_added: 0.1.0
-author:
-  - dockfleet maintainers (@dockfleet)
 extends_documentation_fragment:
   - dockfleet.docker.attributes
 options:

@@ -24,8 +24,8 @@ description:
     never moves them behind your back); otherwise, and on first install, they get the newest stable version on offer.
     Ask for a version explicitly with O(containerd_version) or C(plugin=version) in O(plugins).
   - Debian and Ubuntu (apt) only; other systems fail with a clear message.
-author:
-  - dockfleet maintainers (@dockfleet)
+extends_documentation_fragment:
+  - dockfleet.docker.attributes
 options:
   version:
     description:
@@ -111,11 +111,13 @@ notes:
     the service and the docker group.
 attributes:
   check_mode:
-    description: Reports the planned from-to package versions without touching the host.
     support: full
+    details:
+      - Reports the planned from-to package versions without touching the host.
   diff_mode:
-    description: Shows the package versions, holds and pin before and after.
     support: full
+    details:
+      - Shows the package versions, holds and pin before and after.
 """
 
 EXAMPLES = r"""

@@ -25,8 +25,17 @@ description:
   - Returns the host's distribution facts (C(distribution), C(distribution_release), C(architecture), C(os_family))
     as Ansible facts, so the role needs no fact gathering.
   - Fails on hosts without apt, and when O(users) names a user that does not exist.
-author:
-  - dockfleet maintainers (@dockfleet)
+extends_documentation_fragment:
+  - dockfleet.docker.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the same, but does not refresh apt's package lists.
+  diff_mode:
+    support: none
+    details:
+      - Nothing to compare; RV(differs) and the parts of the result say what the engine role would change.
 options:
   version:
     description: The engine version, as in M(dockfleet.docker.engine_package).

@@ -21,10 +21,7 @@ description:
     report shows them. The judgement (what is a problem) is made on the controller by the
     C(dockfleet.docker.fleet_report) filter.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.read_only
+  - dockfleet.docker.engine_reader
 options:
   engine_version:
     description:
@@ -73,8 +70,6 @@ notes:
 seealso:
   - module: dockfleet.docker.engine_info
   - module: dockfleet.docker.timesync_check
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""

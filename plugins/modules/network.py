@@ -33,19 +33,8 @@ description:
     manager, only while no service publishes a port through it (ports in C(ingress) publish mode, the default); the
     module refuses otherwise, naming those services, before any change. Not declared, it is left alone.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
-attributes:
-  check_mode:
-    support: full
-    details:
-      - Reports what would be created, recreated or removed and changes nothing.
-  diff_mode:
-    support: full
-    details:
-      - Shows, for every network that changes, what the engine has and what is declared.
+  - dockfleet.docker.engine_writer
+  - dockfleet.docker.declared_set.network
 options:
   networks:
     description:
@@ -137,65 +126,6 @@ options:
   name:
     description: Name of a single network to declare instead of O(networks). The options below apply to it.
     type: str
-  driver:
-    description: Driver of the single network, see O(networks[].driver).
-    type: str
-  scope:
-    description: Scope of the single network, see O(networks[].scope).
-    type: str
-    choices: [local, swarm, global]
-  attachable:
-    description: See O(networks[].attachable).
-    type: bool
-  internal:
-    description: See O(networks[].internal).
-    type: bool
-  encrypted:
-    description: See O(networks[].encrypted).
-    type: bool
-  enable_ipv6:
-    description: See O(networks[].enable_ipv6).
-    type: bool
-  ipam_driver:
-    description: See O(networks[].ipam_driver).
-    type: str
-  ipam_options:
-    description: See O(networks[].ipam_options).
-    type: dict
-    aliases: [ipam_driver_options]
-  ipam_config:
-    description: See O(networks[].ipam_config).
-    type: list
-    elements: dict
-    suboptions:
-      subnet:
-        description: Subnet in CIDR form.
-        type: str
-        required: true
-      gateway:
-        description: Gateway address.
-        type: str
-      ip_range:
-        description: Range containers get addresses from.
-        type: str
-        aliases: [iprange]
-      aux_addresses:
-        description: Reserved addresses, host name to address.
-        type: dict
-  driver_options:
-    description: See O(networks[].driver_options).
-    type: dict
-  labels:
-    description: See O(networks[].labels).
-    type: dict
-  ingress:
-    description: See O(networks[].ingress).
-    type: bool
-  state:
-    description: Whether the network(s) should exist. The default for every entry of O(networks).
-    type: str
-    choices: [present, absent]
-    default: present
   recreate:
     description:
       - What to do when a network differs from its declaration.
@@ -210,12 +140,6 @@ options:
       - Disconnect containers from a network that must be removed (O(state=absent), O(exclusive)) or recreated
         (O(recreate=always)), and reconnect them to the new network with their aliases and static addresses.
       - Services are never detached; remove the network from the service first.
-    type: bool
-    default: false
-  exclusive:
-    description:
-      - Also remove networks that carry the label C(io.dockfleet.managed=true) and are not declared in this call.
-        Networks without that label are never touched.
     type: bool
     default: false
   exclusive_scope:
@@ -247,8 +171,6 @@ notes:
   - If any network cannot be converged (a refused recreation, an in-use removal, an invalid declaration), the module
     fails before changing anything and lists every problem.
   - A manager sees which services use an overlay network, and only the containers attached on its own host.
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""
@@ -357,33 +279,8 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.resource_module i
     declared_items,
     report_and_apply,
 )
+from ansible_collections.dockfleet.docker.plugins.module_utils.resource_options import NETWORK_OPTIONS
 from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
-
-IPAM_CONFIG = dict(
-    type="list",
-    elements="dict",
-    options=dict(
-        subnet=dict(type="str", required=True),
-        gateway=dict(type="str"),
-        ip_range=dict(type="str", aliases=["iprange"]),
-        aux_addresses=dict(type="dict"),
-    ),
-)
-
-NETWORK_OPTIONS = dict(
-    driver=dict(type="str"),
-    scope=dict(type="str", choices=["local", "swarm", "global"]),
-    attachable=dict(type="bool"),
-    internal=dict(type="bool"),
-    encrypted=dict(type="bool"),
-    enable_ipv6=dict(type="bool"),
-    ipam_driver=dict(type="str"),
-    ipam_options=dict(type="dict", aliases=["ipam_driver_options"]),
-    ipam_config=IPAM_CONFIG,
-    driver_options=dict(type="dict"),
-    labels=dict(type="dict"),
-    ingress=dict(type="bool"),
-)
 
 
 class Networks:

@@ -20,17 +20,12 @@ description:
     membership of the swarm; register the result in a task with C(no_log) (the P(dockfleet.docker.swarm#role)
     role does) so they are never printed.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
+  - dockfleet.docker.engine_writer
 attributes:
   check_mode:
-    support: full
     details:
       - Reports whether the node would initialise, join or leave a swarm and which settings would change.
   diff_mode:
-    support: full
     details:
       - Shows the node's swarm membership and the settings that change, never the join tokens or the unlock key.
 options:
@@ -138,8 +133,6 @@ seealso:
   - name: The dockfleet.docker.swarm role
     description: Forms and keeps a swarm from inventory groups with this module and M(dockfleet.docker.swarm_node).
     link: https://github.com/dockfleet/dockfleet.docker/blob/main/roles/swarm/README.md
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""

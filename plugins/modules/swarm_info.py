@@ -22,11 +22,7 @@ description:
   - The P(dockfleet.docker.swarm#role) role passes the results of every host to the
     P(dockfleet.docker.swarm_drift#filter) filter, and changes the swarm only when it differs.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
-  - dockfleet.docker.attributes.read_only
+  - dockfleet.docker.engine_reader
 options:
   autolock_managers:
     description: See M(dockfleet.docker.swarm); compared on a manager when given.
@@ -56,8 +52,6 @@ options:
   subnet_size:
     description: Set only when a swarm is created; a different value on the swarm gives a warning.
     type: int
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""

@@ -27,17 +27,12 @@ description:
   - Changes are applied in a safe order, promotions first, then label and availability changes, then demotions,
     then removals.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
+  - dockfleet.docker.engine_writer
 attributes:
   check_mode:
-    support: full
     details:
       - Runs every quorum check and reports the changes it would make, in order, without making them.
   diff_mode:
-    support: full
     details:
       - Shows the role, availability and labels of every node that changes, before and after.
 options:
@@ -170,8 +165,6 @@ seealso:
   - name: The dockfleet.docker.swarm role
     description: Forms and keeps a swarm from inventory groups; declares all nodes in one call of this module.
     link: https://github.com/dockfleet/dockfleet.docker/blob/main/roles/swarm/README.md
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""

@@ -27,17 +27,12 @@ description:
     of the swarm and unlock its managers. Use C(no_log) on the task and store the unlock key in a vault at once.
     Old tokens are refused for joining from then on; the old unlock key no longer unlocks a restarted manager.
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.api_timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
+  - dockfleet.docker.engine_writer.api_timeout
 attributes:
   check_mode:
-    support: full
     details:
       - Checks the whole request and reports what it would rotate, without rotating anything or waiting.
   diff_mode:
-    support: full
     details:
       - Shows, for every credential asked for, the round it was last rotated in, and with O(ca) the SHA-256 of the
         root CA certificate, before and after. Never a token or a key.
@@ -77,8 +72,6 @@ notes:
 seealso:
   - module: dockfleet.docker.swarm
   - module: dockfleet.docker.swarm_health
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""

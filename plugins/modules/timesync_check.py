@@ -23,8 +23,9 @@ description:
   - Fails when the host is not healthy, unless O(fail_on_unhealthy=false) (the C(dockfleet.docker.timesync_check)
     playbook uses that to collect every host into one table).
   - Reads only; asking for a burst of measurements changes no configuration and is also done in check mode.
-author:
-  - dockfleet maintainers (@dockfleet)
+extends_documentation_fragment:
+  - dockfleet.docker.attributes
+  - dockfleet.docker.attributes.read_only
 options:
   max_offset:
     description:

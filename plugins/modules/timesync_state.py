@@ -17,8 +17,9 @@ description:
   - On a host where nothing differs it also checks, as M(dockfleet.docker.timesync_check) does, that chronyd follows a
     source that answers within O(max_offset) (unless O(check=false)), so a converged host costs one module call.
   - Reads only; check mode runs the same.
-author:
-  - dockfleet maintainers (@dockfleet)
+extends_documentation_fragment:
+  - dockfleet.docker.attributes
+  - dockfleet.docker.attributes.read_only
 options:
   clock_control:
     description:

@@ -18,19 +18,8 @@ description:
   - Every volume the module creates carries the label C(io.dockfleet.managed=true). O(exclusive) removes volumes
     with that label that are no longer declared and never touches any other volume (anonymous volumes included).
 extends_documentation_fragment:
-  - dockfleet.docker.engine
-  - dockfleet.docker.engine.timeout
-  - dockfleet.docker.attributes
-  - dockfleet.docker.attributes.actiongroup_docker
-attributes:
-  check_mode:
-    support: full
-    details:
-      - Reports what would be created, recreated or removed and changes nothing.
-  diff_mode:
-    support: full
-    details:
-      - Shows, for every volume that changes, what the engine has and what is declared.
+  - dockfleet.docker.engine_writer
+  - dockfleet.docker.declared_set.volume
 options:
   volumes:
     description:
@@ -67,20 +56,6 @@ options:
       - O(volume_name) is community.docker.docker_volume's name for it.
     type: str
     aliases: [volume_name]
-  driver:
-    description: See O(volumes[].driver).
-    type: str
-  driver_options:
-    description: See O(volumes[].driver_options).
-    type: dict
-  labels:
-    description: See O(volumes[].labels).
-    type: dict
-  state:
-    description: Whether the volume(s) should exist. The default for every entry of O(volumes).
-    type: str
-    choices: [present, absent]
-    default: present
   recreate:
     description:
       - What to do when a volume differs from its declaration (driver, declared driver options, labels). Recreating
@@ -98,16 +73,8 @@ options:
     type: str
     choices: [never, options-changed, when_unused, always]
     default: never
-  exclusive:
-    description:
-      - Also remove unused volumes that carry the label C(io.dockfleet.managed=true) and are not declared in this call.
-        Volumes without that label are never touched.
-    type: bool
-    default: false
 notes:
   - If any volume cannot be converged, the module fails before changing anything and lists every problem.
-author:
-  - dockfleet maintainers (@dockfleet)
 """
 
 EXAMPLES = r"""
@@ -194,13 +161,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.resource_module i
     declared_items,
     report_and_apply,
 )
-
-VOLUME_OPTIONS = dict(
-    driver=dict(type="str"),
-    driver_options=dict(type="dict"),
-    labels=dict(type="dict"),
-)
-
+from ansible_collections.dockfleet.docker.plugins.module_utils.resource_options import VOLUME_OPTIONS
 
 # community.docker.docker_volume's recreate values, as the policies resource_diff plans with.
 RECREATE_POLICY = {
