@@ -35,6 +35,15 @@ def file_stat(path):
         return None
 
 
+def _account_exists(name, by_id, by_name):
+    """Whether the user or group database answers for ``name``: by number when it is one, by name otherwise."""
+    try:
+        by_id(int(name)) if name.isdigit() else by_name(name)
+    except KeyError:
+        return False
+    return True
+
+
 class Host:
     """Reads dockerd's unit and binary through an AnsibleModule."""
 
@@ -73,25 +82,12 @@ class Host:
     @staticmethod
     def user_exists(name):
         """A user of this host, by name or numeric uid."""
-        try:
-            if name.isdigit():
-                pwd.getpwuid(int(name))
-            else:
-                pwd.getpwnam(name)
-            return True
-        except KeyError:
-            return False
+        return _account_exists(name, pwd.getpwuid, pwd.getpwnam)
 
     @staticmethod
     def group_exists(name):
-        try:
-            if name.isdigit():
-                grp.getgrgid(int(name))
-            else:
-                grp.getgrnam(name)
-            return True
-        except KeyError:
-            return False
+        """A group of this host, by name or numeric gid."""
+        return _account_exists(name, grp.getgrgid, grp.getgrnam)
 
     @staticmethod
     def has_subordinate_ids(kind, owner):

@@ -319,6 +319,19 @@ def engine_errors(module, action):
         module.fail_json(msg="Docker engine refused to %s: %s" % (action, explanation))
 
 
+def manager_swarm_state(module, client, run_on):
+    """The engine's swarm state (``info()["Swarm"]``) where this engine is a reachable swarm manager; otherwise the
+    task fails, saying the host's local node state and ``run_on``, where to run it instead."""
+    with engine_errors(module, "report its swarm state"):
+        swarm = client.info().get("Swarm") or {}
+    if not swarm.get("ControlAvailable"):
+        module.fail_json(
+            msg="This host is not a reachable swarm manager (local node state '%s'): %s"
+            % (swarm.get("LocalNodeState"), run_on)
+        )
+    return swarm
+
+
 def is_not_found(exc):
     """True when ``exc`` is the engine saying an object does not exist."""
     return HAS_DOCKER_SDK and isinstance(exc, docker_errors.NotFound)

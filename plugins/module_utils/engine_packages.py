@@ -318,6 +318,20 @@ class PinState:
         self.changed = self.preferences_now != self.preferences_wanted or self.holds_now != self.holds_wanted
 
 
+def declared_plan(apt, flavor, params, preferences_now):
+    """read_plan and the pin for the options of PACKAGE_ARGUMENT_SPEC (``params``: the module's): ``(plan, pin)``,
+    ``preferences_now`` being the text of ``params["preferences_file"]`` or None. Raises PlanError or AptError."""
+    installed, held, result = read_plan(
+        apt,
+        flavor,
+        params["version"],
+        plugins=params["plugins"],
+        containerd_request=params["containerd_version"],
+        allow_downgrade=params["allow_downgrade"],
+    )
+    return result, PinState(result, installed, held, preferences_now, params["pin"])
+
+
 def flavor_of(repository):
     """The package flavor of the engine role's engine_repository (upstream, mirror, distro)."""
     return "docker.io" if repository == "distro" else "docker-ce"

@@ -321,19 +321,11 @@ def converge(module, apt, service):
     try:
         if params["update_cache"] and not module.check_mode:
             apt.update()
-        installed, held, plan = engine_packages.read_plan(
-            apt,
-            params["flavor"],
-            params["version"],
-            plugins=params["plugins"],
-            containerd_request=params["containerd_version"],
-            allow_downgrade=params["allow_downgrade"],
-        )
+        plan, pin = engine_packages.declared_plan(apt, params["flavor"], params, read_text(params["preferences_file"]))
     except (AptError, engine_packages.PlanError) as exc:
         module.fail_json(msg=str(exc))
 
     managed = set(plan.targets)
-    pin = engine_packages.PinState(plan, installed, held, read_text(params["preferences_file"]), params["pin"])
     before_packages, pref_now, pref_wanted = pin.before_packages, pin.preferences_now, pin.preferences_wanted
     holds_now, holds_wanted = pin.holds_now, pin.holds_wanted
     changed = bool(plan.changes) or pin.changed

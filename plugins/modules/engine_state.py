@@ -286,17 +286,11 @@ def read_repository(params, fields, architecture):
 def read_packages(module, apt):
     params = module.params
     try:
-        installed, held, plan = engine_packages.read_plan(
-            apt,
-            engine_packages.flavor_of(params["repository"]),
-            params["version"],
-            plugins=params["plugins"],
-            containerd_request=params["containerd_version"],
-            allow_downgrade=params["allow_downgrade"],
+        plan, pin = engine_packages.declared_plan(
+            apt, engine_packages.flavor_of(params["repository"]), params, read_text(params["preferences_file"])
         )
     except (AptError, engine_packages.PlanError) as exc:
         return dict(differs=True, error=str(exc), changes=[], packages={}, packages_before={}, pin_changed=False)
-    pin = engine_packages.PinState(plan, installed, held, read_text(params["preferences_file"]), params["pin"])
     changes = [dict(package=n, before=b, after=a) for n, b, a in plan.changes]
     return dict(
         differs=bool(changes) or pin.changed,

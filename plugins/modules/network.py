@@ -252,6 +252,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
     ENGINE_REQUIRED_TOGETHER,
     connect,
     engine_errors,
+    manager_swarm_state,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.network_ingress import (
     changes_ingress,
@@ -353,14 +354,13 @@ class Networks:
 
     def require_manager(self, names):
         """Fail unless this engine is a swarm manager (the ingress network is the swarm's)."""
-        with engine_errors(self.module, "read the engine's swarm state"):
-            swarm = self.client.info().get("Swarm") or {}
-        if not swarm.get("ControlAvailable"):
-            self.module.fail_json(
-                msg="Nothing was changed. The ingress network (%s) can be declared only on a swarm manager; this "
-                "engine is not one. Run the task on a manager (the dockfleet.docker.resources role declares it on "
-                "the first host of resources_swarm_managers_group)." % ", ".join(names)
-            )
+        manager_swarm_state(
+            self.module,
+            self.client,
+            "the ingress network (%s) can be declared only on a swarm manager. Run the task on a manager (the "
+            "dockfleet.docker.resources role declares it on the first host of resources_swarm_managers_group). "
+            "Nothing was changed." % ", ".join(names),
+        )
 
     def services(self):
         if self._services is None:

@@ -257,6 +257,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
     engine_argument_spec,
     engine_errors,
     is_not_found,
+    manager_swarm_state,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import ManagerCounts, node_view, raft_members
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_fault_tolerance import (
@@ -407,13 +408,8 @@ def main():
         module.fail_json(msg="Nothing was changed. " + " ".join(invalid), errors=invalid)
 
     client = connect(module)
+    info = manager_swarm_state(module, client, "run swarm_node on a manager (delegate_to one). Nothing was changed.")
     with engine_errors(module, "list the swarm's nodes"):
-        info = client.info().get("Swarm") or {}
-        if not info.get("ControlAvailable"):
-            module.fail_json(
-                msg="swarm_node must run on a swarm manager; this host's swarm state is '%s' and it is not a manager. "
-                "Delegate the task to a manager." % info.get("LocalNodeState")
-            )
         nodes = client.nodes()
 
     # The raft view of the engine this module talks to: after a forced new cluster the old managers keep the manager

@@ -144,6 +144,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client imp
     connect,
     engine_argument_spec,
     engine_errors,
+    manager_swarm_state,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_rotation import (
     RotationError,
@@ -158,13 +159,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import Wa
 
 
 def read_swarm(module, client):
-    with engine_errors(module, "report its swarm state"):
-        info = client.info().get("Swarm") or {}
-    if not info.get("ControlAvailable"):
-        module.fail_json(
-            msg="This host is not a reachable swarm manager (local node state '%s'): run swarm_rotate on a manager "
-            "(delegate_to one)." % info.get("LocalNodeState")
-        )
+    manager_swarm_state(module, client, "run swarm_rotate on a manager (delegate_to one).")
     with engine_errors(module, "read the swarm"):
         return client.inspect_swarm()
 

@@ -138,7 +138,8 @@ def test_prune_down_nodes_needs_the_full_list(run_module, engine):
 def test_a_host_that_is_not_a_manager_is_refused(run_module, engine):
     engine.manager = False
     ended = run_module(swarm_node.main, {"node": "worker-1", "labels": {"zone": "b"}})
-    assert ended.failed and ended.result["msg"].startswith("swarm_node must run on a swarm manager")
+    assert ended.failed and ended.result["msg"].startswith("This host is not a reachable swarm manager")
+    assert "run swarm_node on a manager" in ended.result["msg"] and "Nothing was changed" in ended.result["msg"]
 
 
 def test_an_engine_error_while_applying_fails_with_the_node_named(run_module, engine):
