@@ -199,6 +199,7 @@ def collection(name, checkout):
     target = "%s/.ansible/collections-bench-%s" % (HOME, name)
     as_controller(["ansible-galaxy", "collection", "install", "--force", "--no-deps", "-p", target, tarball])
     shutil.rmtree(out)
+    os.makedirs(STATE, exist_ok=True)
     with open(os.path.join(STATE, "collection-%s.txt" % name), "w") as handle:
         handle.write("%s %s\n" % (checkout, commit.strip()))
     log("collection %s: %s at %s" % (name, checkout, commit.strip()))
