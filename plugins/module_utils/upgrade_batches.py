@@ -24,12 +24,10 @@ service's tasks (``Room``):
   batch as ``global_services``); spread preferences never block a batch, a spread value left without an
   active node is mentioned in the batch's ``notes``.
 
-A batch also keeps every replicated service serving while it drains: it never takes the last nodes that
-run a service's tasks together (those tasks would all stop before their replacements start). Only a
-node that alone runs all of a service's tasks stops them, as it would when drained by itself.
-
-Nodes that would leave a service without room, or without a running task, are held back for a later
-batch (``shrunk`` says which and why). A worker whose drain *alone* leaves a service without room can never be drained safely: it
+Nodes that would leave a service without room are held back for a later batch (``shrunk`` says which and
+why). Keeping every service serving *while* a batch drains is the drain's job, not the plan's: ``swarm_drain``
+pauses the batch and drains it in stages (``drain_stages.py``), so a batch may hold every node that runs a
+service's tasks now. A worker whose drain *alone* leaves a service without room can never be drained safely: it
 gets a batch of its own after the safe worker batches, with ``safe: False`` and ``warnings`` naming the
 service; so does a manager whose outage would cost room or the majority. The caller decides whether to go
 ahead (those tasks stop while the node is down) or to stop.
@@ -144,7 +142,6 @@ class Room:
         self.services = [_service_facts(s) for s in services]
         self.tasks = tasks
         self.requirements, self.short, self.eligible = [], [], {}
-        self.running = {}  # replicated service name: IDs of the nodes that run its tasks now
         self.free = dict((n, self._resources(self.nodes[n])) for n in self.active)
         for facts in self.services:
             if facts["mode"] == "global":
@@ -155,13 +152,6 @@ class Room:
         for facts in self.services:
             if facts["mode"] == "replicated" and facts["replicas"] > 0:
                 placed.append((self._add_service(facts), facts["reserved"]))
-                self.running[facts["name"]] = set(
-                    t.get("NodeID")
-                    for t in tasks
-                    if t.get("ServiceID") == facts["id"]
-                    and t.get("DesiredState") == "running"
-                    and (t.get("Status") or {}).get("State") == "running"
-                )
         if all(self.free.values()):
             for index, unit, scale in ((0, "CPUs", 1e9), (1, "MiB of memory", 2**20)):
                 demand = sum(need * reserved[index] for need, reserved in placed)
@@ -242,11 +232,6 @@ class Room:
             for req, left in self.broken(drained)
         ]
 
-    def stopped(self, node_ids):
-        """Names of the replicated services that would have no running task left while ``node_ids`` drain."""
-        node_ids = set(node_ids)
-        return sorted(name for name, running in self.running.items() if running and running <= node_ids)
-
     def global_services(self, node_ids):
         """Names of the global services whose tasks on ``node_ids`` stop while those nodes are drained."""
         names = set()
@@ -317,26 +302,16 @@ def plan_batches(nodes, services, tasks, upgrade, batch_size):
         batch, held, later = [], {}, []
         for view in remaining:
             if len(batch) < size:
-                before = [b["id"] for b in batch]
-                broken = room.broken([*before, view["id"]])
-                # Services whose last running tasks this node would stop together with the batch (what a node
-                # runs all tasks of alone, it stops in any batch, so that does not hold it back).
-                ids = [*before, view["id"]]
-                stopped = sorted(set(room.stopped(ids)) - set(room.stopped(before)) - set(room.stopped([view["id"]])))
-                if not broken and not stopped:
+                broken = room.broken([*(b["id"] for b in batch), view["id"]])
+                if not broken:
                     batch.append(view)
                     continue
-                if broken:
-                    req = broken[0][0]
-                    reason = "draining them with this batch would leave %s room for fewer than the %g %s it needs" % (
-                        req["what"],
-                        req["need"] / req["scale"],
-                        req["unit"],
-                    )
-                else:
-                    reason = "draining them with this batch would stop every running task of service %s at once" % (
-                        ", ".join(stopped)
-                    )
+                req = broken[0][0]
+                reason = "draining them with this batch would leave %s room for fewer than the %g %s it needs" % (
+                    req["what"],
+                    req["need"] / req["scale"],
+                    req["unit"],
+                )
                 held.setdefault(reason, []).append(view["hostname"])
             later.append(view)
         shrunk = [{"hostnames": names, "reason": reason} for reason, names in held.items()]

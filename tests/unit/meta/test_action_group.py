@@ -39,6 +39,7 @@ REQUIRED_OPTIONS = {
         "advertise_addr": "10.0.0.21",
     },
     "swarm_backup_verify": {"metadata": "/nonexistent/metadata.json"},
+    "swarm_drain": {"nodes": ["worker-1"]},
     "swarm_rotate": {"ca": True},
 }
 
