@@ -69,7 +69,7 @@ class FakeSwarm:
             survivors = [n for n in self.api_on if n != number]
             self.log.append((node_id, "drain", len(survivors)))
             active = [int(n["ID"][4:]) for n in self._nodes if n["Spec"]["Availability"] == "active"]
-            for _ in range(moving):
+            for _moved in range(moving):
                 survivors.append(min(active, key=survivors.count))
             self.api_on = survivors
         else:
@@ -96,10 +96,10 @@ def test_the_batch_is_paused_then_drained_in_stages_and_api_never_stops(run_modu
         {"hostnames": ["worker-5", "worker-6"], "held": {"worker-7": ["api"]}},
         {"hostnames": ["worker-7"], "held": {}},
     ]
-    assert [(node_id[-1], what) for node_id, what, _ in swarm.log] == [
+    assert [(node_id[-1], what) for node_id, what, _running in swarm.log] == [
         ("5", "pause"), ("6", "pause"), ("7", "pause"), ("5", "drain"), ("6", "drain"), ("7", "drain")
     ]  # fmt: skip
-    assert all(running > 0 for _, _, running in swarm.log)  # a task of api ran at every change
+    assert all(entry[2] > 0 for entry in swarm.log)  # a task of api ran at every change
     assert set(swarm.api_on) <= {1, 2, 3, 4}  # all of api runs outside the batch
     assert ended.result["diff"] == {
         "before": {"worker-5": "active", "worker-6": "active", "worker-7": "active"},
@@ -122,7 +122,7 @@ def test_check_mode_predicts_the_stages_and_changes_nothing(run_module, swarm):
 
 def test_one_node_is_drained_without_a_pause(run_module, swarm):
     ended = run_module(swarm_drain.main, {"nodes": ["node000002"]})
-    assert [(node_id, what) for node_id, what, _ in swarm.log] == [("node000002", "drain")]
+    assert [(node_id, what) for node_id, what, _running in swarm.log] == [("node000002", "drain")]
     assert ended.result["stages"] == [{"hostnames": ["worker-2"], "held": {}}]
 
 
@@ -143,7 +143,7 @@ def test_refusals_change_nothing(run_module, swarm, nodes, message):
 
 def test_the_last_manager_is_drained_with_allow_unsafe_change(run_module, swarm):
     ended = run_module(swarm_drain.main, {"nodes": ["manager-1"], "allow_unsafe_change": True})
-    assert not ended.failed and [what for _, what, _ in swarm.log] == ["drain"]
+    assert not ended.failed and [entry[1] for entry in swarm.log] == ["drain"]
 
 
 def test_a_stage_that_does_not_settle_fails_naming_what_waits_and_where_nodes_are_left(run_module, swarm, monkeypatch):
