@@ -15,6 +15,7 @@ import re
 import shutil
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_engine
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import DEFAULT_DOCKER_HOST
 from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
 
 RELOAD_DONE = re.compile(r"Reloaded configuration|unable to configure|validation failed|Error reconfiguring")
@@ -57,6 +58,15 @@ class Journal:
             [self.journalctl, "--unit", self.service, "--no-pager", "--output", "cat", *where]
         )
         return [line for line in out.splitlines() if not line.startswith("-- ")]
+
+
+def local_host(host, service, wanted):
+    """The local socket dockerd listens on beside the TCP hosts: fd:// when systemd passes the socket."""
+    if wanted != "auto":
+        return wanted
+    unit_name = socket_unit(service)
+    loaded = (host.unit_properties(unit_name, "LoadState").get("LoadState") or [""])[0] == "loaded"
+    return "fd://" if loaded else DEFAULT_DOCKER_HOST
 
 
 def dockerd_errors(lines, keep=8):

@@ -80,3 +80,14 @@ def prerequisite_errors(config, host):
     return userns_errors(config.get("userns-remap"), host) + authorization_plugin_errors(
         config.get("authorization-plugins"), host
     )
+
+
+def userns_ready(host, config):
+    """Whether the host has what userns-remap ``default`` needs: the dockremap user and its id ranges."""
+    if config.get("userns-remap") != "default":
+        return True
+    return (
+        host.user_exists("dockremap")
+        and host.has_subordinate_ids("subuid", "dockremap")
+        and host.has_subordinate_ids("subgid", "dockremap")
+    )

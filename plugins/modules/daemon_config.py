@@ -327,7 +327,6 @@ dockerd_validation_skipped:
 
 import contextlib
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -337,131 +336,28 @@ from ansible_collections.dockfleet.docker.plugins.module_utils import (
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_engine, daemon_files, daemon_tls, versions
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_schema as schema
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit
-from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_backups import backups_to_remove
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import (
     Host,
     check_unit,
     file_stat,
     read_text,
 )
-from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_prerequisites import prerequisite_errors
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import DEFAULT_DOCKER_HOST, EngineError
+from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_prerequisites import (
+    prerequisite_errors,
+    userns_ready,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_writes import (
+    apply_dropin,
+    apply_permissions,
+    permission_entries,
+    prune_backups,
+    validate_with_dockerd,
+    write_atomic,
+)
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import EngineError
 from ansible_collections.dockfleet.docker.plugins.module_utils.host_lock import DEFAULT_TIMEOUT as DEFAULT_LOCK_TIMEOUT
 from ansible_collections.dockfleet.docker.plugins.module_utils.host_lock import ENGINE, host_lock
 from ansible_collections.dockfleet.docker.plugins.module_utils.systemd import Systemd, SystemdError
-
-
-def validate_with_dockerd(module, host, dockerd, text, directory):
-    """Run dockerd --validate on the candidate; fail the module when it refuses."""
-    fd, candidate = tempfile.mkstemp(prefix=".daemon.json.", dir=directory if os.path.isdir(directory) else None)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(candidate, 0o644)
-        rc, out, err = host.run([dockerd, "--validate", "--config-file", candidate])
-    finally:
-        os.unlink(candidate)
-    if rc != 0:
-        module.fail_json(
-            msg="daemon.json not changed: %s --validate refused the new configuration: %s"
-            % (dockerd, (err or out).strip().replace(candidate, module.params["path"]))
-        )
-
-
-def write_atomic(module, path, text):
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=0o755)
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(tmp, 0o644)
-    os.chown(tmp, 0, 0)
-    module.atomic_move(tmp, path)
-    os.chmod(path, 0o644)
-    os.chown(path, 0, 0)
-
-
-def prune_backups(path, keep):
-    """Remove the copies of ``path`` beyond the newest ``keep``; returns the removed paths."""
-    directory, base = os.path.split(path)
-    try:
-        entries = [(name, os.stat(os.path.join(directory, name)).st_mtime) for name in os.listdir(directory)]
-    except OSError:
-        return []
-    removed = []
-    for name in backups_to_remove(base, entries, keep):
-        os.unlink(os.path.join(directory, name))
-        removed.append(os.path.join(directory, name))
-    return removed
-
-
-def apply_dropin(module, host, path, wanted, current):
-    """Write or remove the drop-in; returns the backup path (or None)."""
-    backup = module.backup_local(path) if current is not None else None
-    if wanted is None:
-        os.unlink(path)
-    else:
-        write_atomic(module, path, wanted)
-    if host.systemctl:
-        rc, out, err = host.run([host.systemctl, "daemon-reload"])
-        if rc != 0:
-            module.fail_json(msg="systemctl daemon-reload failed after changing %s: %s" % (path, err or out))
-    return backup
-
-
-def permission_entries(host, service, path):
-    """(path, rule, lstat or None) of every file the CIS section 3 controls name, as this host has them."""
-
-    def lstat(name):
-        try:
-            return os.lstat(name)
-        except OSError:
-            return None
-
-    units = [service, service[: -len(".service")] + ".socket"]
-    entries = []
-    for name in units:
-        fragment = (host.unit_properties(name, "FragmentPath").get("FragmentPath") or [""])[0]
-        if fragment:
-            entries.append((fragment, daemon_files.UNIT_FILE, lstat(fragment)))
-    entries.append((os.path.dirname(path), daemon_files.ETC_DOCKER, lstat(os.path.dirname(path))))
-    entries.append((path, daemon_files.DAEMON_JSON, lstat(path)))
-    entries += [(name, daemon_files.DEFAULTS_FILE, lstat(name)) for name in daemon_files.ENVIRONMENT_FILES]
-    for root, _dirs, files in os.walk(daemon_files.CERTS_DIR):
-        entries += [
-            (os.path.join(root, name), daemon_files.REGISTRY_CERT, lstat(os.path.join(root, name)))
-            for name in sorted(files)
-        ]
-    return entries
-
-
-def apply_permissions(changes):
-    for change in changes:
-        os.chown(change["path"], 0, 0)
-        os.chmod(change["path"], int(change["mode_after"], 8))
-
-
-def local_host(host, service, wanted):
-    """The local socket dockerd listens on beside the TCP hosts: fd:// when systemd passes the socket."""
-    if wanted != "auto":
-        return wanted
-    socket_unit = activation.socket_unit(service)
-    loaded = (host.unit_properties(socket_unit, "LoadState").get("LoadState") or [""])[0] == "loaded"
-    return "fd://" if loaded else DEFAULT_DOCKER_HOST
-
-
-def userns_ready(host, config):
-    """Whether the host has what userns-remap ``default`` needs: the dockremap user and its id ranges."""
-    if config.get("userns-remap") != "default":
-        return True
-    return (
-        host.user_exists("dockremap")
-        and host.has_subordinate_ids("subuid", "dockremap")
-        and host.has_subordinate_ids("subgid", "dockremap")
-    )
 
 
 def tls_state(module, host, config, tls):
@@ -577,7 +473,7 @@ def run(module, host, service, dropin_path):
                 **engine,
             )
     if settings.get("hosts") and params["local_host"]:
-        local = local_host(host, service, params["local_host"])
+        local = activation.local_host(host, service, params["local_host"])
         settings["hosts"] = [local] + [h for h in settings["hosts"] if h != local]
 
     # 1. Current state.

@@ -281,7 +281,8 @@ def test_failing_node_stops_the_run_and_is_left_drained():
         stopped = re.search(r'The engine upgrade stopped at (upgrade-manager-\d), in step \\?"([^"\\]+)\\?"', output)
         assert stopped, output[-4000:]
         first, step = stopped.groups()
-        assert step == "Wait until the node's tasks run on other nodes", step
+        assert step == "Drain the node with the other nodes of its batch, and wait until their tasks run on other nodes"
+        assert f"The drain stopped. Waited 10s for the tasks of {first} to run on other nodes" in output, output[-4000:]
         assert f"{first} is left drained" in output
         rest = set(NODES) - {first}
         untouched = re.search(r"Not touched: ([^.]+)\.", output)
