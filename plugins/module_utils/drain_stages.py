@@ -11,7 +11,9 @@ replicated service often runs all its tasks on the nodes of the next batch. Drai
 stop every task of it before a replacement starts. ``swarm_drain`` therefore first pauses every node of the
 batch (no new task goes to them, none of theirs stops), then drains them in stages: a stage holds the nodes that
 can go together without taking the last running tasks of any replicated service, and the next stage starts
-only when the drained nodes' tasks run elsewhere - on nodes outside the batch, since the batch is paused. One
+only when the tasks of the drained nodes run elsewhere - on nodes outside the batch, since the batch is paused. It
+need not wait for the old tasks to finish stopping (a stop grace period each): their replacements run, and that is
+what keeps the service up. Only the last stage waits until no task holds a container on any node of the batch. One
 stage is the common case; a service whose tasks all sit on the batch makes two.
 
 A node that alone runs every task of a service stops them whenever it is drained (as it would on its own); that
@@ -20,6 +22,8 @@ until it returns, whatever the order.
 """
 
 from __future__ import annotations
+
+from ansible_collections.dockfleet.docker.plugins.module_utils.upgrade_plan import TERMINAL_TASK_STATES
 
 ELSEWHERE = object()  # stands for "a node outside the batch" once a stage's tasks have moved
 
@@ -65,6 +69,23 @@ def next_stage(running, pending):
         else:
             stage.append(node_id)
     return stage, held
+
+
+def still_placed(tasks, node_ids):
+    """Tasks on ``node_ids`` the orchestrator still means to run there (desired state ``running``, not ended).
+
+    Right after a drain the orchestrator has not yet marked a node's tasks for shutdown; until it has, a service can
+    look converged while its replacements do not exist yet. Tasks marked for shutdown may still be stopping (their
+    stop grace period): they do not count here.
+    """
+    node_ids = set(node_ids)
+    return [
+        t
+        for t in tasks
+        if t.get("NodeID") in node_ids
+        and t.get("DesiredState") == "running"
+        and (t.get("Status") or {}).get("State") not in TERMINAL_TASK_STATES
+    ]
 
 
 def plan_stages(running, pending):

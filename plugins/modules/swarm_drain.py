@@ -157,20 +157,29 @@ class Drain:
             for node_id in stage:
                 self.change(node_id, availability[node_id], "drain")
             self.stages.append(self.describe(stage, held))
+            self.done += stage
+            self.pending = [node_id for node_id in self.pending if node_id not in stage]
+            # Before the next stage: the stage's tasks run elsewhere. After the last: the whole batch holds none.
             wait_until(
-                lambda stage=stage: self.drained(stage),
+                lambda stage=stage: self.settled(stage, last=not self.pending),
                 self.timeout,
                 "the tasks of %s to run on other nodes" % ", ".join(self.hostnames[n] for n in stage),
                 interval=1,
             )
-            self.done += stage
-            self.pending = [node_id for node_id in self.pending if node_id not in stage]
 
-    def drained(self, stage):
+    def settled(self, stage, last):
+        """Is the stage done with: its tasks replaced elsewhere (and, after the last stage, none left running)?"""
         nodes, services, tasks = read_swarm(self.client)
-        self.unmet = [
-            s for node_id in stage for s in upgrade_plan.unmet(nodes, services, tasks, node_id, ["node_drained"])
-        ]
+        if last:
+            self.unmet = [
+                s
+                for node_id in self.done
+                for s in upgrade_plan.unmet(nodes, services, tasks, node_id, ["node_drained"])
+            ]
+        else:
+            placed = drain_stages.still_placed(tasks, stage)
+            where = ", ".join(self.hostnames[n] for n in stage)
+            self.unmet = ["%d task(s) on %s not yet rescheduled" % (len(placed), where)] if placed else []
         self.unmet += upgrade_plan.unmet(nodes, services, tasks, wait_for=["services_converged"])
         return not self.unmet
 

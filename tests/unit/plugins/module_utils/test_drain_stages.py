@@ -85,3 +85,14 @@ def test_random_batches_never_stop_a_service_a_single_node_would_not(seed):
         for name, where in live.items():
             if where & set(stage["node_ids"]):
                 live[name] = (where - set(stage["node_ids"])) | {"outside"}
+
+
+def test_still_placed_counts_tasks_the_orchestrator_has_not_moved_yet():
+    tasks = [
+        task("api", "w1"),  # not moved yet
+        task("api", "w1", desired="shutdown"),  # moved, still stopping: its replacement serves
+        task("api", "w1", state="shutdown"),
+        task("api", "w2"),  # not in the stage
+    ]
+    assert drain_stages.still_placed(tasks, ["w1"]) == [tasks[0]]
+    assert drain_stages.still_placed(tasks, []) == []

@@ -10,6 +10,7 @@ import copy
 
 import pytest
 
+from ansible_collections.dockfleet.docker.plugins.module_utils import waiting
 from ansible_collections.dockfleet.docker.plugins.modules import swarm_drain
 
 
@@ -28,13 +29,20 @@ def node(number, role="worker", availability="active"):
 
 
 class FakeSwarm:
-    """A manager's API over nodes and one replicated service, api. Draining a node moves its api tasks to the
-    active node with the fewest, as the scheduler spreads them; ``log`` records every availability change with
-    how many api tasks ran at that moment."""
+    """A manager's API over nodes and one replicated service, api, behaving as swarmkit does on a drain.
 
-    def __init__(self, nodes, api_on):
+    The orchestrator acts on a drain at the third look at the tasks (it lags the API call): the drained node's api
+    tasks get desired state ``shutdown`` and keep running for ``grace`` more looks (their stop grace period), while
+    replacements start at once on the active node with the fewest. ``log`` records every availability change with
+    the api tasks then meant to run and running (what serves): a drain with 0 there stopped the service.
+    """
+
+    def __init__(self, nodes, api_on, grace=2):
         self._nodes = nodes
-        self.api_on = list(api_on)  # node number per api task
+        self.api_on = list(api_on)  # node number per api task meant to run
+        self.stopping = []  # [node number, looks left] per old task still running out its grace period
+        self.unprocessed = []  # [node number, looks until the orchestrator acts] per drain not acted on yet
+        self.grace = grace
         self.log = []
 
     def info(self):
@@ -46,15 +54,24 @@ class FakeSwarm:
     def services(self):
         return [{"ID": "svc-api", "Spec": {"Name": "api", "Mode": {"Replicated": {"Replicas": len(self.api_on)}}}}]
 
+    def _orchestrate(self):
+        self.stopping = [[n, left - 1] for n, left in self.stopping if left > 1]
+        active = [int(n["ID"][4:]) for n in self._nodes if n["Spec"]["Availability"] == "active"]
+        for number, looks in self.unprocessed:
+            if looks > 1:
+                continue
+            moving = self.api_on.count(number)
+            self.api_on = [n for n in self.api_on if n != number]
+            self.stopping += [[number, self.grace]] * moving
+            for _moved in range(moving):
+                self.api_on.append(min(active, key=self.api_on.count))
+        self.unprocessed = [[number, looks - 1] for number, looks in self.unprocessed if looks > 1]
+
     def tasks(self):
-        return [
-            {
-                "ServiceID": "svc-api",
-                "NodeID": "node%06d" % n,
-                "DesiredState": "running",
-                "Status": {"State": "running"},
-            }
-            for n in self.api_on
+        self._orchestrate()
+        task = dict(ServiceID="svc-api", DesiredState="running", Status={"State": "running"})
+        return [dict(task, NodeID="node%06d" % n) for n in self.api_on] + [
+            dict(task, NodeID="node%06d" % n, DesiredState="shutdown") for n, _left in self.stopping
         ]
 
     def inspect_node(self, node_id):
@@ -65,15 +82,9 @@ class FakeSwarm:
         target["Spec"] = copy.deepcopy(spec)
         number = int(node_id[4:])
         if spec["Availability"] == "drain":
-            moving = self.api_on.count(number)
-            survivors = [n for n in self.api_on if n != number]
-            self.log.append((node_id, "drain", len(survivors)))
-            active = [int(n["ID"][4:]) for n in self._nodes if n["Spec"]["Availability"] == "active"]
-            for _moved in range(moving):
-                survivors.append(min(active, key=survivors.count))
-            self.api_on = survivors
-        else:
-            self.log.append((node_id, spec["Availability"], len(self.api_on)))
+            self.unprocessed.append([number, 3])
+        drained = [int(n["ID"][4:]) for n in self._nodes if n["Spec"]["Availability"] == "drain"]
+        self.log.append((node_id, spec["Availability"], len([n for n in self.api_on if n not in drained])))
 
 
 def fleet():
@@ -85,6 +96,7 @@ def swarm(monkeypatch):
     # api's four tasks on worker-5, -6 and -7 (numbers 5-7): the bench fleet after its first batch.
     fake = FakeSwarm(fleet(), [5, 5, 6, 7])
     monkeypatch.setattr(swarm_drain, "connect", lambda module: fake)
+    monkeypatch.setattr(waiting.time, "sleep", lambda seconds: None)  # a look at the swarm is a step of the fake
     return fake
 
 
@@ -99,8 +111,9 @@ def test_the_batch_is_paused_then_drained_in_stages_and_api_never_stops(run_modu
     assert [(node_id[-1], what) for node_id, what, _running in swarm.log] == [
         ("5", "pause"), ("6", "pause"), ("7", "pause"), ("5", "drain"), ("6", "drain"), ("7", "drain")
     ]  # fmt: skip
-    assert all(entry[2] > 0 for entry in swarm.log)  # a task of api ran at every change
+    assert all(entry[2] > 0 for entry in swarm.log), swarm.log  # a task of api served at every change
     assert set(swarm.api_on) <= {1, 2, 3, 4}  # all of api runs outside the batch
+    assert swarm.tasks()[4:] == []  # it returned once no old task was still stopping on the batch
     assert ended.result["diff"] == {
         "before": {"worker-5": "active", "worker-6": "active", "worker-7": "active"},
         "after": {"worker-5": "drain", "worker-6": "drain", "worker-7": "drain"},
@@ -160,6 +173,6 @@ def test_a_stage_that_does_not_settle_fails_naming_what_waits_and_where_nodes_ar
     assert ended.failed
     message = ended.result["msg"]
     assert message.startswith("The drain stopped. Waited 0s for the tasks of worker-5 to run on other nodes"), message
-    assert "Not yet: 1 task still on node worker-5 (running); service api runs 2 of 3 tasks." in message, message
+    assert "Not yet: 1 task(s) on worker-5 not yet rescheduled; service api runs 2 of 3 tasks." in message, message
     assert message.endswith("worker-5 is left drained; worker-6 is left paused."), message
     assert ended.result["stages"] == [{"hostnames": ["worker-5"], "held": {"worker-6": ["api"]}}]
