@@ -8,7 +8,10 @@ IDs of the nodes still to upgrade, never talks to an engine. Node facts come fro
 the managers' majority from ``upgrade_plan.manager_outage`` (``quorum.py`` arithmetic).
 
 Workers go in batches of ``worker_batch_size`` (a count or a percent), managers one at a time, the leader
-last, each group sorted by hostname so a ``--check`` plan is stable. A batch is planned only if the nodes
+last. Workers that run the fewest tasks of replicated services go first: their drain moves the least, and a batch
+that leaves every service a task outside it drains in one stage (``drain_stages.py``), where one holding all of a
+service's tasks needs two, each a stop grace period long. Ties go by hostname, so a ``--check`` plan is stable; a
+batch lists its nodes by hostname. A batch is planned only if the nodes
 left active (ready, availability ``active``, not in the batch) still have room for every replicated
 service's tasks (``Room``):
 
@@ -261,6 +264,7 @@ class Room:
 
 
 def _batch(role, views, room, warnings=(), shrunk=()):
+    views = sorted(views, key=lambda v: (v["hostname"], v["id"]))
     ids = [v["id"] for v in views]
     return {
         "role": role,
@@ -291,7 +295,12 @@ def plan_batches(nodes, services, tasks, upgrade, batch_size):
     if unknown:
         raise ValueError("Nodes to upgrade that are not in the swarm: %s." % ", ".join(unknown))
     chosen = sorted((views[i] for i in set(upgrade)), key=lambda v: (v["hostname"], v["id"]))
-    workers = [v for v in chosen if v["role"] != "manager"]
+    load = dict((v["id"], 0) for v in chosen)
+    replicated = set(s.get("ID") for s in services if "Replicated" in ((s.get("Spec") or {}).get("Mode") or {}))
+    for task in tasks:
+        if task.get("NodeID") in load and task.get("ServiceID") in replicated and task.get("DesiredState") == "running":
+            load[task["NodeID"]] += 1
+    workers = sorted((v for v in chosen if v["role"] != "manager"), key=lambda v: load[v["id"]])
     managers = sorted((v for v in chosen if v["role"] == "manager"), key=lambda v: v["leader"])
     size = worker_batch_size(batch_size, len(workers))
     room = Room(nodes, services, tasks)

@@ -357,3 +357,18 @@ def test_a_batch_may_hold_every_node_running_a_service_the_drain_stages_it():
     batches = plan_batches(nodes, services, tasks, remaining, 3)
     assert [b["hostnames"] for b in batches] == [["w004", "w005", "w006"], ["m1"]]
     assert batches[0]["shrunk"] == [] and batches[0]["safe"]
+
+
+def test_workers_running_the_fewest_replicated_tasks_go_first():
+    # api's tasks all sit on w001-w003 (an earlier batch moved them there): w004-w006 go first, so their batch drains
+    # in one stage and only the second batch holds all of api. Global tasks run everywhere and do not count.
+    nodes = managers(1) + workers(6)
+    services = [service("api", 4, ["node.role==worker"]), service("agent")]
+    tasks = [task("api", "w001"), task("api", "w001"), task("api", "w002"), task("api", "w003")]
+    tasks += [task("agent", n["Description"]["Hostname"]) for n in nodes]
+    batches = plan_batches(nodes, services, tasks, ids(nodes), 3)
+    assert [b["hostnames"] for b in batches] == [["w004", "w005", "w006"], ["w001", "w002", "w003"], ["m1"]]
+    # Ties go by hostname, and a batch lists its nodes by hostname whatever order they were chosen in.
+    tasks = [task("api", "w001"), task("api", "w005")]
+    batches = plan_batches(nodes, services, tasks, ids(nodes), 4)
+    assert [b["hostnames"] for b in batches] == [["w002", "w003", "w004", "w006"], ["w001", "w005"], ["m1"]]
