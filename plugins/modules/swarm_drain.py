@@ -20,9 +20,9 @@ description:
     replicated service; the next stage starts once the tasks of the drained nodes run elsewhere, on nodes outside
     the batch. One stage is the common case; a service whose tasks all sit on the batch makes two. A node that alone
     runs every task of a service stops them whenever it is drained, and is not held back for that.
-  - A stage takes about one stop grace period of its tasks: a swarm starts a drained task's replacement only once
-    the old task has stopped. The old tasks of a stage need not have stopped before the next stage begins (their
-    replacements run), only before the module returns.
+  - A stage takes about one stop grace period of its tasks, because a swarm starts a drained task's replacement
+    only once the old task has stopped. The old tasks of a stage need not have stopped before the next stage begins
+    (their replacements run), only before the module returns.
   - Whether the nodes left active have room for every service's replicas is the plan's question
     (M(dockfleet.docker.swarm_health) with O(dockfleet.docker.swarm_health#module:batch_size)), not this module's. A
     service that has no room once the batch is drained does not converge, and the wait fails naming it.
