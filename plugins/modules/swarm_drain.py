@@ -122,6 +122,19 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import
 from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until, waited_since
 
 
+def action(hostnames, node_id, before, after):
+    """One availability change, as RV(actions) lists it."""
+    return dict(kind=after, id=node_id, hostname=hostnames[node_id], before=before, after=after)
+
+
+def describe_stage(hostnames, node_ids, held):
+    """One stage, as RV(stages) lists it: its nodes and those held back, by hostname."""
+    return {
+        "hostnames": [hostnames[n] for n in node_ids],
+        "held": dict((hostnames[n], services) for n, services in held.items()),
+    }
+
+
 def read_swarm(client):
     return client.nodes(), client.services(), client.tasks()
 
@@ -146,7 +159,7 @@ class Drain:
 
     def change(self, node_id, before, after):
         set_availability(self.client, node_id, after)
-        self.actions.append(dict(kind=after, id=node_id, hostname=self.hostnames[node_id], before=before, after=after))
+        self.actions.append(action(self.hostnames, node_id, before, after))
 
     def run(self, availability):
         if len(self.pending) > 1:
@@ -159,7 +172,7 @@ class Drain:
             stage, held = drain_stages.next_stage(running, self.pending)
             for node_id in stage:
                 self.change(node_id, availability[node_id], "drain")
-            self.stages.append(self.describe(stage, held))
+            self.stages.append(describe_stage(self.hostnames, stage, held))
             self.done += stage
             self.pending = [node_id for node_id in self.pending if node_id not in stage]
             # Before the next stage: the stage's tasks run elsewhere. After the last: the whole batch holds none.
@@ -185,12 +198,6 @@ class Drain:
             self.unmet = ["%d task(s) on %s not yet rescheduled" % (len(placed), where)] if placed else []
         self.unmet += upgrade_plan.unmet(nodes, services, tasks, wait_for=["services_converged"])
         return not self.unmet
-
-    def describe(self, stage, held):
-        return {
-            "hostnames": [self.hostnames[n] for n in stage],
-            "held": dict((self.hostnames[n], services) for n, services in held.items()),
-        }
 
 
 def main():
@@ -223,7 +230,6 @@ def main():
     for warning in plan["warnings"]:
         module.warn(warning)
 
-    by_id = dict((a["id"], a) for a in plan["actions"])
     order = [a["id"] for a in sorted(plan["actions"], key=lambda a: _position(nodes, params["nodes"], a["id"]))]
     hostnames = dict((a["id"], a["hostname"]) for a in plan["actions"])
     availability = dict((a["id"], a["before"]["availability"]) for a in plan["actions"])
@@ -234,20 +240,12 @@ def main():
     if module.check_mode:
         running = drain_stages.running_by_service(services, tasks)
         stages = [
-            {
-                "hostnames": [hostnames[n] for n in stage["node_ids"]],
-                "held": dict((hostnames[n], names) for n, names in stage["held"].items()),
-            }
+            describe_stage(hostnames, stage["node_ids"], stage["held"])
             for stage in drain_stages.plan_stages(running, order)
         ]
-        actions = [
-            dict(kind="pause", id=i, hostname=hostnames[i], before="active", after="pause")
-            for i in order
-            if len(order) > 1 and by_id[i]["before"]["availability"] == "active"
-        ]
-        actions += [
-            dict(kind="drain", id=i, hostname=hostnames[i], before=availability[i], after="drain") for i in order
-        ]
+        paused = [i for i in order if len(order) > 1 and availability[i] == "active"]
+        actions = [action(hostnames, i, "active", "pause") for i in paused]
+        actions += [action(hostnames, i, "pause" if i in paused else availability[i], "drain") for i in order]
         module.exit_json(changed=bool(order), stages=stages, actions=actions, waited=0.0, diff=diff)
 
     drain = Drain(client, order, hostnames, params["timeout"])

@@ -131,6 +131,10 @@ def test_check_mode_predicts_the_stages_and_changes_nothing(run_module, swarm):
         {"hostnames": ["worker-6"], "held": {}},
     ]
     assert [a["kind"] for a in ended.result["actions"]] == ["pause"] * 3 + ["drain"] * 3
+    # The run itself makes the changes predicted, and the stages where the tasks really are.
+    ran = run_module(swarm_drain.main, {"nodes": ["worker-7", "worker-5", "worker-6"]})
+    assert ran.result["actions"] == ended.result["actions"]
+    assert ran.result["stages"] == ended.result["stages"] and ran.result["diff"] == ended.result["diff"]
 
 
 def test_one_node_is_drained_without_a_pause(run_module, swarm):
