@@ -4,7 +4,7 @@
 """Draining a batch of swarm nodes without stopping a service: in which stages.
 
 Pure: works on what the engine returns (``GET /services``, ``GET /tasks``) and on node IDs, never talks to an
-engine. ``swarm_drain`` runs it; ``upgrade_batches`` uses ``running_by_service``.
+engine. ``swarm_drain`` runs it.
 
 A swarm does not move tasks back when drained nodes return, so after one batch of a rolling upgrade a
 replicated service often runs all its tasks on the nodes of the next batch. Draining those nodes at once would
