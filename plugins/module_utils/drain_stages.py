@@ -23,7 +23,7 @@ until it returns, whatever the order.
 
 from __future__ import annotations
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.upgrade_plan import TERMINAL_TASK_STATES
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_tasks import placed, runs
 
 ELSEWHERE = object()  # stands for "a node outside the batch" once a stage's tasks have moved
 
@@ -36,13 +36,8 @@ def running_by_service(services, tasks):
         replicated = (spec.get("Mode") or {}).get("Replicated")
         if replicated is None or not int(replicated.get("Replicas") or 0):
             continue
-        result[spec.get("Name") or service.get("ID")] = set(
-            t.get("NodeID")
-            for t in tasks
-            if t.get("ServiceID") == service.get("ID")
-            and t.get("DesiredState") == "running"
-            and (t.get("Status") or {}).get("State") == "running"
-        )
+        name = spec.get("Name") or service.get("ID")
+        result[name] = set(t.get("NodeID") for t in tasks if t.get("ServiceID") == service.get("ID") and runs(t))
     return result
 
 
@@ -79,13 +74,7 @@ def still_placed(tasks, node_ids):
     stop grace period): they do not count here.
     """
     node_ids = set(node_ids)
-    return [
-        t
-        for t in tasks
-        if t.get("NodeID") in node_ids
-        and t.get("DesiredState") == "running"
-        and (t.get("Status") or {}).get("State") not in TERMINAL_TASK_STATES
-    ]
+    return [t for t in tasks if t.get("NodeID") in node_ids and placed(t)]
 
 
 def plan_stages(running, pending):

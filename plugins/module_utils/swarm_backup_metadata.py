@@ -23,6 +23,7 @@ import hashlib
 import json
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import quorum, versions
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_tasks import runs
 
 METADATA_FORMAT = 1
 ARCHIVE_ROOT = "swarm"
@@ -403,7 +404,7 @@ def replica_status(expected_services, tasks):
     """
     running = {}
     for task in tasks or []:
-        if (task.get("Status") or {}).get("State") == "running" and task.get("DesiredState") == "running":
+        if runs(task):
             running[task.get("ServiceName")] = running.get(task.get("ServiceName"), 0) + 1
     status = {}
     for name, service in sorted((expected_services or {}).items()):

@@ -42,6 +42,7 @@ import ipaddress
 import re
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import upgrade_plan
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_tasks import meant_to_run, placed, tasks_left_on
 
 _CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*(==|!=)\s*(.*?)\s*$")
 _COUNT = re.compile(r"^\s*([+-]?\d+)\s*$")
@@ -170,13 +171,7 @@ class Room:
         return (cpus, memory) if cpus and memory else None
 
     def _eligible(self, facts):
-        running = set(
-            t.get("NodeID")
-            for t in self.tasks
-            if t.get("ServiceID") == facts["id"]
-            and t.get("DesiredState") == "running"
-            and (t.get("Status") or {}).get("State") not in upgrade_plan.TERMINAL_TASK_STATES
-        )
+        running = set(t.get("NodeID") for t in self.tasks if t.get("ServiceID") == facts["id"] and placed(t))
         result = []
         for node_id in self.active:
             matches = [constraint_matches(self.nodes[node_id], c) for c in facts["constraints"]]
@@ -240,8 +235,8 @@ class Room:
         names = set()
         by_id = dict((f["id"], f) for f in self.services if f["mode"] == "global")
         for node_id in node_ids:
-            for task in upgrade_plan.tasks_left_on(self.tasks, node_id):
-                if task.get("ServiceID") in by_id and task.get("DesiredState") == "running":
+            for task in tasks_left_on(self.tasks, node_id):
+                if task.get("ServiceID") in by_id and meant_to_run(task):
                     names.add(by_id[task["ServiceID"]]["name"])
         return sorted(names)
 
@@ -298,7 +293,7 @@ def plan_batches(nodes, services, tasks, upgrade, batch_size):
     load = dict((v["id"], 0) for v in chosen)
     replicated = set(s.get("ID") for s in services if "Replicated" in ((s.get("Spec") or {}).get("Mode") or {}))
     for task in tasks:
-        if task.get("NodeID") in load and task.get("ServiceID") in replicated and task.get("DesiredState") == "running":
+        if task.get("NodeID") in load and task.get("ServiceID") in replicated and meant_to_run(task):
             load[task["NodeID"]] += 1
     workers = sorted((v for v in chosen if v["role"] != "manager"), key=lambda v: load[v["id"]])
     managers = sorted((v for v in chosen if v["role"] == "manager"), key=lambda v: v["leader"])

@@ -5,15 +5,13 @@
 
 Pure: works on what the engine returns (``GET /nodes``, ``GET /services``, ``GET /tasks``) and on
 what the playbook learnt from each host, never talks to an engine. Quorum arithmetic comes from
-``quorum.py``, version parsing from ``versions.py``.
+``quorum.py``, version parsing from ``versions.py``, what a task's state means from ``swarm_tasks.py``.
 """
 
 from __future__ import annotations
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import quorum, versions
-
-# Task states after which a task holds no container any more.
-TERMINAL_TASK_STATES = frozenset(["complete", "shutdown", "failed", "rejected", "orphaned", "remove"])
+from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_tasks import meant_to_run, runs, tasks_left_on
 
 
 def node_view(node):
@@ -160,15 +158,6 @@ def manager_outage(nodes, node_id):
     return None
 
 
-def tasks_left_on(tasks, node_id):
-    """Tasks that still hold a container on the node (not yet in a terminal state)."""
-    return [
-        t
-        for t in tasks
-        if t.get("NodeID") == node_id and (t.get("Status") or {}).get("State") not in TERMINAL_TASK_STATES
-    ]
-
-
 def services_convergence(services, tasks):
     """Per service: desired and running tasks, and whether they agree.
 
@@ -180,8 +169,8 @@ def services_convergence(services, tasks):
     result = []
     for service in services:
         mode = (service.get("Spec") or {}).get("Mode") or {}
-        wanted = [t for t in tasks if t.get("ServiceID") == service.get("ID") and t.get("DesiredState") == "running"]
-        running = len([t for t in wanted if (t.get("Status") or {}).get("State") == "running"])
+        wanted = [t for t in tasks if t.get("ServiceID") == service.get("ID") and meant_to_run(t)]
+        running = len([t for t in wanted if runs(t)])
         if "Replicated" in mode:
             kind, desired = "replicated", int((mode.get("Replicated") or {}).get("Replicas") or 0)
         elif "Global" in mode:

@@ -182,15 +182,6 @@ def test_services_convergence_counts_only_tasks_meant_to_run_and_running():
     ]
 
 
-def test_tasks_left_on_ignores_terminal_tasks():
-    tasks = [
-        task("a", "w1", state="shutdown", desired="shutdown"),
-        task("a", "w1", state="running", desired="shutdown"),
-    ]
-    assert len(upgrade_plan.tasks_left_on(tasks, "w1")) == 1
-    assert upgrade_plan.tasks_left_on(tasks, "w2") == []
-
-
 def test_unmet_drained_and_converged():
     nodes = three_managers_two_workers()
     services = [service("a", replicas=2)]
