@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import time
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.waiting import WaitTimeout, wait_until
@@ -25,6 +27,7 @@ APT_ENV = {
     "APT_LISTCHANGES_FRONTEND": "none",
 }
 DPKG_OPTIONS = ["-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"]
+APT_HELPER = "/usr/lib/apt/apt-helper"
 
 _LOCK_MESSAGES = (
     "could not get lock",
@@ -207,6 +210,30 @@ class Apt:
         if rc != 0:
             raise AptError("dpkg --print-architecture failed (rc=%d): %s" % (rc, err.strip()))
         return out.strip()
+
+    def fetch(self, url, timeout=15):
+        """The text at ``url``, downloaded by apt itself, so apt's proxy, TLS and credentials settings apply (a host
+        that reaches its mirror only through ``Acquire::http::Proxy`` or ``auth.conf`` reaches it here too).
+
+        One try, ``timeout`` seconds without an answer at the most. Raises AptError saying why it failed.
+        """
+        options = ["-o", "Acquire::Retries=0"]
+        for scheme in ("http", "https"):
+            options += ["-o", "Acquire::%s::Timeout=%d" % (scheme, timeout)]
+        directory = tempfile.mkdtemp(prefix="dockfleet-fetch-")
+        path = os.path.join(directory, "download")
+        try:
+            rc, out, err = self.module.run_command(
+                [APT_HELPER, *options, "download-file", url, path], environ_update=APT_ENV
+            )
+            if rc != 0:
+                raise AptError("apt could not download %s: %s" % (url, last_error("%s\n%s" % (out, err), 2)))
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                return handle.read()
+        except OSError as exc:
+            raise AptError("apt could not download %s: %s" % (url, exc)) from exc
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
 
     def hold(self, names):
         if names:

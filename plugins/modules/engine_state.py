@@ -15,9 +15,14 @@ description:
     packages against the versions O(version) resolves to (as M(dockfleet.docker.engine_package) plans them), the apt
     pin and dpkg holds, python3-docker, docker.service and the members of the docker group, and returns RV(differs)
     and what differs. The role's writing tasks run only for that.
-  - Never downloads the signing key. A key fetched from O(repository_key_url) counts as current while it still has
-    the checksum the role recorded when it installed it from that URL; so a converged host converges with the
+  - Downloads nothing on a converged host. A key fetched from O(repository_key_url) counts as current while it still
+    has the checksum the role recorded when it installed it from that URL; so a converged host converges with the
     repository down.
+  - With O(download), downloads the signing key when the role must install it (missing, changed by hand, from
+    another URL, or never recorded), and asks a repository the host is being switched to for its release file, so
+    the role never points a host at a mirror that does not answer (RV(repository)). Both go through apt itself
+    (C(apt-helper download-file)), so the proxy, TLS and credentials settings apt uses for the repository
+    (C(Acquire::http::Proxy), C(/etc/apt/auth.conf.d)) apply to them too.
   - Refreshes apt's package lists when they are older than O(cache_valid_time) (not in check mode); when that fails
     the lists apt has are used and RV(repository_unreachable) says so, with a warning.
   - When packages would change it also reads whether the engine runs and is in a swarm (RV(answers), RV(swarm),
@@ -111,6 +116,12 @@ options:
     description: Seconds to wait for the apt/dpkg lock when refreshing the lists.
     type: int
     default: 300
+  download:
+    description:
+      - Download the signing key when it must be installed, and ask a repository being switched to for its release
+        file (also in check mode; neither changes the host). V(false) only reads.
+    type: bool
+    default: true
   users:
     description: Users that must be members of the docker group.
     type: list
@@ -125,7 +136,8 @@ options:
     type: path
     default: /etc/apt/preferences.d/dockfleet-docker-engine.pref
 notes:
-  - Reads only (apart from refreshing apt's package lists); check mode runs the same without the refresh.
+  - Reads only (apart from refreshing apt's package lists, and the downloads of O(download), which are kept in memory);
+    check mode runs the same without the refresh.
 seealso:
   - module: dockfleet.docker.engine_package
 """
@@ -157,8 +169,11 @@ repository:
   description:
     - The repository as declared (C(url), C(key_url), C(suite), C(sources_content), C(architecture)) and how the host
       differs - C(differs), C(sources) (how the source file differs), C(legacy_sources) (files to remove),
-      C(key) (C(installed), C(differs), C(fetch) - whether the key must be downloaded), C(remove) (files to remove for
+      C(key) (C(installed), C(differs), C(fetch) - whether the key must be downloaded; with O(download) also
+      C(content), the key downloaded, and C(fetch_error), why it could not be), C(remove) (files to remove for
       V(distro)).
+    - With O(download), when the source file is missing or differs, C(answers) (whether the repository served its
+      release file for the suite) and C(answer_error) (why not).
   returned: always
   type: dict
 repository_unreachable:
@@ -283,6 +298,22 @@ def read_repository(params, fields, architecture):
     )
 
 
+def download_for_role(apt, repository):
+    """What the role would otherwise ask the network for: the key it must install, the answer of a new repository."""
+    key = repository["key"]
+    if key.get("fetch"):
+        try:
+            key.update(content=apt.fetch(repository["key_url"]).strip(), fetch_error="")
+        except AptError as exc:
+            key.update(content="", fetch_error=str(exc))
+    if repository["sources"] in ("missing", "content"):
+        try:
+            apt.fetch("%s/dists/%s/Release" % (repository["url"], repository["suite"]))
+            repository.update(answers=True, answer_error="")
+        except AptError as exc:
+            repository.update(answers=False, answer_error=str(exc))
+
+
 def read_packages(module, apt):
     params = module.params
     try:
@@ -361,6 +392,7 @@ def main():
             key_record=dict(type="path", default=repo.KEY_RECORD),
             cache_valid_time=dict(type="int", default=3600),
             users=dict(type="list", elements="str", default=[]),
+            download=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -390,6 +422,8 @@ def main():
     except AptError as exc:
         module.fail_json(msg=str(exc))
     repository = read_repository(params, fields, architecture)
+    if params["download"] and params["repository"] != "distro":
+        download_for_role(apt, repository)
 
     refresh_error = ""
     age = lists_age(time.time())

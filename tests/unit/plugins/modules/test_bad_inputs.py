@@ -407,8 +407,11 @@ ROLE_CASES = [
         "repository.yml",
         "Stop when the signing key cannot be fetched and none is installed",
         {
-            "engine_keyring_installed": {"stat": {"exists": False}},
-            "engine_key_fetched": {"status": -1, "msg": "Connection refused"},
+            "engine_host_state": {
+                "repository": {
+                    "key": {"installed": False, "fetch": True, "content": "", "fetch_error": "Connection refused"}
+                }
+            },
             "engine_repository_key_url": "http://mirror.invalid/gpg",
             "engine_keyring": "/etc/apt/keyrings/docker.asc",
         },

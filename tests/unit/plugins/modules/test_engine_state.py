@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import engine_packages, host_files
 from ansible_collections.dockfleet.docker.plugins.module_utils import engine_repository as repo
+from ansible_collections.dockfleet.docker.plugins.module_utils.apt import AptError
 from ansible_collections.dockfleet.docker.plugins.modules import engine_state
 
 V26 = "5:26.1.5-1~debian.12~bookworm"
@@ -20,6 +21,8 @@ C17 = "1.7.24-1"
 KEY = "-----BEGIN PGP PUBLIC KEY BLOCK-----\nabc\n-----END PGP PUBLIC KEY BLOCK-----"
 KEY_URL = "http://mirror/linux/debian/gpg"
 OFFERED = {"docker-ce": [V26], "docker-ce-cli": [V26], "containerd.io": [C17]}
+# What the fake network serves (through apt); a URL not here does not answer.
+SERVED = {KEY_URL: KEY + "\n", "http://mirror/linux/debian/dists/bookworm/Release": "Suite: bookworm\n"}
 INSTALLED = {"docker-ce": V26, "docker-ce-cli": V26, "containerd.io": C17, "python3-docker": "5.0.3-1"}
 
 
@@ -43,6 +46,14 @@ class FakeApt:
     def update(self):
         self.updates += 1
 
+    fetched = []
+
+    def fetch(self, url, timeout=15):
+        FakeApt.fetched.append(url)
+        if url not in SERVED:
+            raise AptError("apt could not download %s: E: Failed to fetch %s  Could not resolve 'mirror'" % (url, url))
+        return SERVED[url]
+
 
 @pytest.fixture
 def host(tmp_path, monkeypatch):
@@ -53,6 +64,7 @@ def host(tmp_path, monkeypatch):
     )
     monkeypatch.setattr(engine_state.AnsibleModule, "get_bin_path", lambda self, name, required=False: "/usr/bin/x")
     monkeypatch.setattr(engine_state, "Apt", FakeApt)
+    monkeypatch.setattr(FakeApt, "fetched", [])
     monkeypatch.setattr(engine_state, "lists_age", lambda now: 10)
     monkeypatch.setattr(engine_state, "SOURCES_DIRECTORY", str(tmp_path))
     monkeypatch.setattr(
@@ -96,6 +108,7 @@ def test_a_converged_host_differs_in_nothing(run_module, host):
     assert result["repository"]["key"] == dict(installed=True, differs=None, fetch=False)
     assert result["ansible_facts"]["distribution_release"] == "bookworm"
     assert result["changed"] is False
+    assert FakeApt.fetched == []  # a converged host asks the network for nothing
 
 
 def test_a_source_file_changed_by_hand_is_found(run_module, host):
@@ -103,12 +116,38 @@ def test_a_source_file_changed_by_hand_is_found(run_module, host):
     result = run_module(engine_state.main, host).result
     assert result["differs"] and result["repository"]["sources"] == "content"
     assert result["summary"] == ["repository: source file content"]
+    # The repository the host is switched back to is asked for its release file first.
+    assert result["repository"]["answers"] is True and result["repository"]["answer_error"] == ""
+    assert FakeApt.fetched == ["http://mirror/linux/debian/dists/bookworm/Release"]
+
+
+def test_a_repository_being_switched_to_that_does_not_answer_is_reported(run_module, host):
+    args = dict(host, repository_url="http://other/linux/{distribution}", repository_key_url="http://other/gpg")
+    result = run_module(engine_state.main, args).result
+    assert result["repository"]["sources"] == "content"
+    assert result["repository"]["answers"] is False
+    assert "http://other/linux/debian/dists/bookworm/Release" in result["repository"]["answer_error"]
+    # The key comes from another URL: it must be fetched, and that failed too; the installed key stays.
+    key = result["repository"]["key"]
+    assert key["fetch"] and key["installed"] and key["content"] == ""
+    assert "Could not resolve" in key["fetch_error"]
+
+
+def test_download_false_only_reads(run_module, host):
+    write(host_path(host, "keyring"), KEY.replace("abc", "xyz") + "\n")
+    write(host_path(host, "sources_file"), "deb http://elsewhere bookworm stable\n")
+    result = run_module(engine_state.main, dict(host, download=False)).result
+    assert result["repository"]["key"] == dict(installed=True, differs="content", fetch=True)
+    assert "answers" not in result["repository"] and FakeApt.fetched == []
 
 
 def test_a_key_changed_by_hand_must_be_fetched_again(run_module, host):
     write(host_path(host, "keyring"), KEY.replace("abc", "xyz") + "\n")
     result = run_module(engine_state.main, host).result
-    assert result["repository"]["key"] == dict(installed=True, differs="content", fetch=True)
+    assert result["repository"]["key"] == dict(
+        installed=True, differs="content", fetch=True, content=KEY, fetch_error=""
+    )
+    assert FakeApt.fetched == [KEY_URL]
 
 
 def test_a_legacy_one_line_source_is_found(run_module, host, tmp_path):
@@ -174,6 +213,7 @@ def test_a_host_without_apt_is_refused(run_module, host, monkeypatch):
 def test_distro_packages_want_the_docker_repository_removed(run_module, host):
     result = run_module(engine_state.main, dict(host, repository="distro")).result
     assert result["repository"]["remove"] == [host["sources_file"], host["keyring"]]
+    assert FakeApt.fetched == []
     assert json.loads(json.dumps(result["repository"]))["differs"] is True
 
 
