@@ -23,6 +23,7 @@ INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE", "")
 HOSTS = {"engine-bookworm": ("12", "bookworm"), "engine-trixie": ("13", "trixie")}
 PACKAGE_TASK = "Install the Docker packages at the chosen version and pin them"  # in the role
 MODULE_TASK = "Install the Docker packages at the requested version"  # in module.yml
+READ_TASK = "Read the repository, packages, pin, service and users of the engine"  # the role's read step
 PREFERENCES = "/etc/apt/preferences.d/dockfleet-docker-engine.pref"
 KEYRING = "/etc/apt/keyrings/docker.asc"
 KEY_RECORD = "/var/lib/dockfleet/engine-repository-key.json"
@@ -284,18 +285,21 @@ def test_a_key_installed_without_a_record_is_recorded_then_never_downloaded_agai
         host.check_output("rm -f %s" % KEY_RECORD)
     rc, report, output = run_playbook("engine.yml", dict(BASE_VARS, engine_version="26.1"))
     assert rc == 0, output[-3000:]
-    fetched = results_of(report, "Fetch the repository signing key")
+    read = results_of(report, READ_TASK)
     for name, host in hosts.items():
-        assert fetched[name].get("status") == 200, name
+        key = read[name]["repository"]["key"]
+        # downloaded once, through apt, by the role's read step
+        assert key["fetch"] and key["fetch_error"] == "" and key["content"].startswith("-----BEGIN PGP"), (name, key)
         assert host.file(KEYRING).sha256sum == keys[name], name
         record = json.loads(host.file(KEY_RECORD).content_string)
         assert record["sha256"] == hashlib.sha256(host.file(KEYRING).content_string.strip().encode()).hexdigest()
     rc, report, output = run_playbook("engine.yml", dict(BASE_VARS, engine_version="26.1"))
     assert rc == 0, output[-3000:]
-    fetched = results_of(report, "Fetch the repository signing key")
+    read = results_of(report, READ_TASK)
     for name in HOSTS:
         assert report["stats"][name]["changed"] == 0, name
-        assert name not in fetched or fetched[name].get("skipped"), (name, fetched.get(name))
+        key = read[name]["repository"]["key"]
+        assert key["fetch"] is False and "content" not in key, (name, key)
 
 
 def test_a_hand_edited_source_file_is_put_back_without_downloading_the_key(hosts):
@@ -305,10 +309,13 @@ def test_a_hand_edited_source_file_is_put_back_without_downloading_the_key(hosts
         host.check_output("sed -i 's/^Components: .*/Components: stable test/' %s" % sources)
     rc, report, output = run_playbook("engine.yml", dict(BASE_VARS, engine_version="26.1"))
     assert rc == 0, output[-3000:]
-    fetched = results_of(report, "Fetch the repository signing key")
+    read = results_of(report, READ_TASK)
     for name, host in hosts.items():
         assert host.file(sources).sha256sum == wanted[name], name
-        assert fetched[name].get("skipped"), (name, fetched[name])
+        repository = read[name]["repository"]
+        assert repository["key"]["fetch"] is False and "content" not in repository["key"], (name, repository)
+        # the repository the source file points back to was asked for its release file first
+        assert repository["answers"] is True, (name, repository)
         assert report["stats"][name]["changed"] >= 1, name
     assert_running_pinned(hosts, "26.1.5")
 
