@@ -14,14 +14,19 @@ UNREACHABLE = "unreachable (Ansible could not connect or a task failed)"
 
 
 def engine_upgrade_problems(
-    hosts, hostvars, play_hosts, manager, managers_group, plan, backup=True, single_manager_ok=False
+    hosts, hostvars, play_hosts, manager, managers_group, plan, backup=True, single_manager_ok=False, timesync="true"
 ):
     """Every problem the pre-flight found, as ``{host, problem}`` rows (host ``swarm`` for the swarm's).
 
     ``hosts`` are all the hosts of the run, ``play_hosts`` those still in it, ``manager`` the manager
-    that answers for the swarm ('' when none), ``plan`` swarm_health's result.
+    that answers for the swarm ('' when none), ``plan`` swarm_health's result. ``timesync``: ``auto`` counts the
+    clocks only when chrony is installed on any host of the run (timesync_check's ``installed``).
     """
     found = []
+    clocks = str(timesync) != "auto" or any(
+        value_of(value_of(value_of(hostvars, host, {}), "_engine_upgrade_timesync", {}), "installed", False)
+        for host in play_hosts
+    )
 
     def problem(host, text):
         found.append({"host": host, "problem": text})
@@ -38,7 +43,7 @@ def engine_upgrade_problems(
         if "changes" not in resolve:
             problem(host, "target version: %s" % resolve.get("msg", "engine_package gave no result"))
         sync = value_of(facts, "_engine_upgrade_timesync", {})
-        if sync and not sync.get("skipped"):
+        if clocks and sync and not sync.get("skipped"):
             if "healthy" in sync:
                 if not sync["healthy"]:
                     problem(host, "clock: %s" % "; ".join(sync.get("problems") or []))

@@ -86,6 +86,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+installed:
+  description:
+    - Whether C(chronyc) is on the host. When it is not, RV(healthy) is false and RV(problems) says so; a runbook
+      that checks clocks only where chrony runs (C(auto)) reads this instead of looking for the binary first.
+  returned: always
+  type: bool
+  sample: true
 healthy:
   description: Whether the host follows a source that answers, within O(max_offset).
   returned: always
@@ -184,6 +191,7 @@ def main():
         result.update(probed=False, waited=0.0)
     else:
         result = check(module, binary)
+    result["installed"] = bool(binary)
 
     for warning in result.pop("warnings"):
         module.warn(warning)

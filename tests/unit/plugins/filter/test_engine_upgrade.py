@@ -58,6 +58,36 @@ def test_every_host_problem_is_named():
     ]
 
 
+NO_CHRONY = {"installed": False, "healthy": False, "problems": ["chronyc is not installed: install chrony"]}
+IN_SYNC = {"installed": True, "healthy": True, "problems": []}
+OFF = {"installed": True, "healthy": False, "problems": ["clock offset +2.0 s"]}
+
+
+def test_auto_counts_no_clock_when_no_host_runs_chrony():
+    hostvars = {"m1": facts(_engine_upgrade_timesync=NO_CHRONY), "w1": facts(_engine_upgrade_timesync=NO_CHRONY)}
+    assert problems(hostvars, timesync="auto") == []
+    # forced on, the same fleet has a clock problem on every host
+    assert [p["host"] for p in problems(hostvars, timesync="true")] == ["m1", "w1"]
+
+
+def test_auto_counts_every_clock_once_any_host_runs_chrony():
+    hostvars = {
+        "m1": facts(_engine_upgrade_timesync=IN_SYNC),
+        "w1": facts(_engine_upgrade_timesync=NO_CHRONY),
+        "w2": facts(_engine_upgrade_timesync=OFF),
+    }
+    assert problems(hostvars, timesync="auto") == [
+        {"host": "w1", "problem": "clock: chronyc is not installed: install chrony"},
+        {"host": "w2", "problem": "clock: clock offset +2.0 s"},
+    ]
+
+
+def test_auto_ignores_chrony_on_a_host_that_left_the_run():
+    hostvars = {"m1": facts(_engine_upgrade_timesync=NO_CHRONY), "gone": facts(_engine_upgrade_timesync=IN_SYNC)}
+    found = problems(hostvars, play_hosts=["m1"], timesync="auto")
+    assert [p["problem"] for p in found] == ["unreachable (Ansible could not connect or a task failed)"]
+
+
 def test_no_manager_and_a_manager_that_could_not_list():
     assert problems({"w1": facts()}, manager="")[-1]["problem"].startswith("no manager answers")
     assert problems({"w1": facts()}, plan={"msg": "rpc error"})[-1] == {

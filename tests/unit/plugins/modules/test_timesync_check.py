@@ -151,3 +151,24 @@ def test_without_root_it_warns_and_judges_by_the_last_samples(run_check):
         "could not ask chronyd for fresh measurements (501 Not authorised); sources are judged by their last samples"
     ]
     assert result["healthy"]  # its last sample is recent: without the probe that is all it can know
+
+
+def test_a_host_without_chrony_says_so_at_once(run_module, monkeypatch):
+    monkeypatch.setattr(timesync_check.AnsibleModule, "get_bin_path", lambda self, name, required=False: None)
+    ended = run_module(timesync_check.main, dict(fail_on_unhealthy=False))
+    assert not ended.failed
+    assert ended.result["installed"] is False and ended.result["healthy"] is False
+    assert ended.result["problems"][0].startswith("chronyc is not installed")
+    assert ended.result["waited"] == 0.0
+    # and, by default, that fails the task naming the cause
+    ended = run_module(timesync_check.main, {})
+    assert ended.failed and "chronyc is not installed" in ended.result["msg"] and ended.result["installed"] is False
+
+
+def test_a_host_with_chrony_says_it_is_installed(run_module, monkeypatch):
+    monkeypatch.setattr(timesync_check.AnsibleModule, "get_bin_path", lambda self, name, required=False: "/usr/bin/x")
+    monkeypatch.setattr(
+        timesync_check, "check", lambda module, binary: dict(healthy=True, problems=[], warnings=[], summary="ok")
+    )
+    ended = run_module(timesync_check.main, {})
+    assert not ended.failed and ended.result["installed"] is True and ended.result["healthy"] is True
