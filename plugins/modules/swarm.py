@@ -14,6 +14,9 @@ description:
     settings that differ from the ones given. Settings not given are left as the swarm has them.
   - V(join) joins this host to the swarm reached at O(remote_addrs) with O(join_token).
   - V(absent) makes this host leave its swarm.
+  - V(unlocked) only unlocks this node when autolock locked it after its engine restarted, with O(unlock_key);
+    nothing else is read or changed, so it works on a manager whose control plane is not up yet (the rolling
+    runbooks use it right after a manager's engine restart).
   - Idempotent. A host already in the right swarm is reported unchanged. A host in a B(different) swarm is an
     error unless O(leave_other_swarm=true).
   - Returns the cluster ID, the node ID, the join tokens and the unlock key. The tokens and the key grant
@@ -34,8 +37,10 @@ options:
       - V(present) initialises a swarm here or manages the settings of the swarm this manager belongs to.
       - V(join) joins the swarm at O(remote_addrs).
       - V(absent) leaves the swarm.
+      - V(unlocked) unlocks this node when it is locked (requires O(unlock_key)); a node that is not locked is left
+        as it is and reported unchanged.
     type: str
-    choices: [present, join, absent]
+    choices: [present, join, absent, unlocked]
     default: present
   advertise_addr:
     description:
@@ -122,7 +127,8 @@ options:
     default: false
   unlock_key:
     description:
-      - Key to unlock this node when autolock locked it after a restart.
+      - Key to unlock this node when autolock locked it after a restart. Required with V(unlocked).
+      - With V(present) or V(join), a locked node is unlocked first; without the key that is an error.
     type: str
 notes:
   - Run on the host that is to be a swarm node (the module talks to the local engine).
@@ -155,11 +161,16 @@ EXAMPLES = r"""
 - name: Leave the swarm
   dockfleet.docker.swarm:
     state: absent
+
+- name: Unlock this manager after its engine restarted (autolock)
+  dockfleet.docker.swarm:
+    state: unlocked
+    unlock_key: "{{ vault_swarm_unlock_key }}"
 """
 
 RETURN = r"""
 cluster_id:
-  description: ID of the swarm (known to managers only; null on workers and outside a swarm).
+  description: ID of the swarm (known to managers only; null on workers, outside a swarm and on a locked node).
   returned: always
   type: str
 node_id:
@@ -186,7 +197,7 @@ remote_managers:
 join_tokens:
   description:
     - Join tokens. Sensitive; register the result in a task with C(no_log).
-  returned: on managers
+  returned: on managers, except with V(unlocked)
   type: dict
   contains:
     worker:
@@ -197,7 +208,7 @@ join_tokens:
       type: str
 unlock_key:
   description: Key that unlocks a restarted manager when autolock is on (null otherwise). Sensitive.
-  returned: on managers
+  returned: on managers, except with V(unlocked)
   type: str
 changes:
   description: Swarm settings that changed, each as a list of the old and the new value.
@@ -256,7 +267,8 @@ def snapshot(info):
     }
 
 
-def result_for(client, info, changes):
+def result_for(client, info, changes, secrets=True):
+    """The module's result; the join tokens and the unlock key only with ``secrets`` (they need a leader)."""
     result = dict(
         snapshot(info),
         node_id=info.get("NodeID") or None,
@@ -264,7 +276,7 @@ def result_for(client, info, changes):
         remote_managers=[m.get("Addr") for m in info.get("RemoteManagers") or []],
         changes=changes,
     )
-    if info.get("ControlAvailable"):
+    if secrets and info.get("ControlAvailable"):
         swarm = client.inspect_swarm()
         tokens = swarm.get("JoinTokens") or {}
         result["join_tokens"] = {"worker": tokens.get("Worker"), "manager": tokens.get("Manager")}
@@ -282,7 +294,12 @@ def unlock_if_locked(module, client, info):
             "(the key returned when autolock was enabled) to unlock it."
         )
     if module.check_mode:
-        module.exit_json(changed=True, msg="would unlock this node", **snapshot(info))
+        module.exit_json(
+            changed=True,
+            msg="would unlock this node",
+            diff=dict(before=snapshot(info), after=dict(snapshot(info), local_node_state="active")),
+            **snapshot(info),
+        )
     with engine_errors(module, "unlock this node with the given unlock_key"):
         client.unlock_swarm(module.params["unlock_key"])
     return swarm_info(client)
@@ -405,7 +422,7 @@ def ensure_absent(module, client, info):
 def main():
     module = AnsibleModule(
         argument_spec=engine_argument_spec(
-            state=dict(type="str", default="present", choices=["present", "join", "absent"]),
+            state=dict(type="str", default="present", choices=["present", "join", "absent", "unlocked"]),
             advertise_addr=dict(type="str"),
             listen_addr=dict(type="str", default="0.0.0.0:2377"),
             data_path_addr=dict(type="str"),
@@ -416,7 +433,7 @@ def main():
             force=dict(type="bool", default=False),
             unlock_key=dict(type="str", no_log=True),
         ),
-        required_if=[("state", "join", ["remote_addrs", "join_token"])],
+        required_if=[("state", "join", ["remote_addrs", "join_token"]), ("state", "unlocked", ["unlock_key"])],
         required_together=ENGINE_REQUIRED_TOGETHER,
         supports_check_mode=True,
     )
@@ -428,10 +445,18 @@ def main():
     client = connect(module)
     with engine_errors(module, "report this node's swarm state"):
         info = swarm_info(client)
+    before = snapshot(info)
     if params["state"] != "absent":
         info = unlock_if_locked(module, client, info)
 
     changes = {}
+    if params["state"] == "unlocked":
+        # The control plane of a manager that was just unlocked may not be up yet: read nothing that needs it.
+        module.exit_json(
+            changed=before["local_node_state"] == "locked",
+            diff=dict(before=before, after=snapshot(info)),
+            **result_for(client, info, changes, secrets=False),
+        )
     if params["state"] == "present":
         changed, changes, before, after = ensure_present(module, client, info, settings)
     elif params["state"] == "join":

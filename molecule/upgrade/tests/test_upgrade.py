@@ -2,7 +2,8 @@
 in one batch, then one manager at a time - while a probe on the controller (outside the swarm, like a load
 balancer) requests the published service on every manager: no request may fail, every replica must run afterwards,
 re-runs change nothing, a failed pre-flight changes nothing at all, and --check shows a batch shrunk for a service
-that needs a worker."""
+that needs a worker. Autolock is on: every manager comes back locked from its engine restart, and the run unlocks it
+in its turn."""
 
 import json
 import os
@@ -125,6 +126,31 @@ def assert_fleet(release):
     assert replicas() == "2/2"
     states = manager().check_output("docker service ps web --filter desired-state=running --format '{{.CurrentState}}'")
     assert [line.split()[0] for line in states.splitlines()] == ["Running"] * 2, states
+    assert_unlocked()
+
+
+def assert_unlocked():
+    """Autolock is on and no node is left locked (every manager was unlocked after its engine restarted)."""
+    assert (
+        manager().check_output("docker info --format '{{.Swarm.Cluster.Spec.EncryptionConfig.AutoLockManagers}}'")
+        == "true"
+    )
+    for name in ALL:
+        state = fleet_host(name).check_output("docker info --format '{{.Swarm.LocalNodeState}}'")
+        assert state == "active", (name, state)
+
+
+def assert_managers_unlocked_in_their_turn(output):
+    """Each manager's turn unlocked it (autolock locked it on the engine restart), and the key was never printed."""
+    unlocked = [
+        re.search(r"changed: \[(upgrade-manager-\d)\]", chunk).group(1)
+        for chunk in output.split("TASK [")
+        if chunk.startswith("Unlock this manager with the key read before its engine restarted]")
+        and re.search(r"changed: \[(upgrade-manager-\d)\]", chunk)
+    ]
+    assert sorted(unlocked) == sorted(NODES), output[-6000:]
+    key = manager().check_output("docker swarm unlock-key -q")
+    assert key and key not in output
 
 
 def assert_probe(name):
@@ -239,7 +265,10 @@ def test_preflight_failure_changes_nothing():
         availability = {name: node["Availability"] for name, node in swarm_nodes().items()}
         assert availability == dict.fromkeys(ALL, "Active"), availability
     finally:
+        # Autolock locks the manager when its engine starts again: unlock it by hand, as an operator would.
+        key = fleet_host(NODES[0]).check_output("docker swarm unlock-key -q")
         stopped.check_output("systemctl start docker.service")
+        stopped.check_output(f"printf '%s' {key} | docker swarm unlock")
     wait_until(
         lambda: (
             all(
@@ -323,6 +352,7 @@ def test_downgrade_to_20_10_keeps_the_service_up():
     assert "5 node(s) changed" in output
     assert_batch_output(output)
     assert_batches(dockerd_outages())
+    assert_managers_unlocked_in_their_turn(output)
     assert_fleet("20.10.24")
     assert_probe("downgrade")
     assert len(backups()) == 4, backups()

@@ -19,7 +19,18 @@ import os
 import subprocess
 import sys
 
-from test_upgrade import NODES, SCENARIO_DIR, assert_probe, fleet_host, inventory, probe_dir, replicas, swarm_nodes
+from test_upgrade import (
+    NODES,
+    SCENARIO_DIR,
+    assert_managers_unlocked_in_their_turn,
+    assert_probe,
+    assert_unlocked,
+    fleet_host,
+    inventory,
+    probe_dir,
+    replicas,
+    swarm_nodes,
+)
 
 ROOT = os.path.dirname(os.path.dirname(SCENARIO_DIR))
 MIRROR = os.path.join(ROOT, "tests", "fixtures", "test-mirror.yml")
@@ -148,6 +159,9 @@ def test_daemon_rolling_restarts_one_node_at_a_time_with_the_service_up():
             "dockfleet.docker.daemon_rolling", "-e", f"@{MIRROR}", "-e", "daemon_rolling_hosts=swarm_managers"
         )
     assert rc == 0, output[-6000:]
+    # Autolock is on: every manager came back locked from its restart and was unlocked in its turn.
+    assert_managers_unlocked_in_their_turn(output)
+    assert_unlocked()
     after = dockerd()
     outages = []
     for name in NODES:

@@ -162,3 +162,68 @@ def test_the_connection_options_take_community_docker_names(run_module, engine, 
 def test_a_client_cert_without_its_key_is_refused_naming_both(run_module, engine):
     ended = run_module(swarm.main, {"client_cert": "/etc/docker/cert.pem"})
     assert ended.failed and ended.result["msg"] == "parameters are required together: client_cert, client_key"
+
+
+# ---------------------------------------------------------------- state=unlocked
+
+
+class LockedManager(FakeEngine):
+    """A manager that autolock locked when its engine restarted; its control plane is not up yet after the unlock."""
+
+    def __init__(self, key="SWMKEY-1-right"):
+        super().__init__(manager_spec={})
+        self.state = "locked"
+        self.key = key
+
+    def unlock_swarm(self, key):
+        self.calls.append(("unlock_swarm", key))
+        if key != self.key:
+            raise RuntimeError("invalid key")
+        self.state = "active"
+
+    def inspect_swarm(self):
+        raise AssertionError("state=unlocked must not need the control plane (no leader yet)")
+
+
+def test_unlocked_unlocks_a_locked_manager_and_reads_nothing_that_needs_a_leader(run_module, engine):
+    engine["engine"] = LockedManager()
+    ended = run_module(swarm.main, {"state": "unlocked", "unlock_key": "SWMKEY-1-right"})
+    assert not ended.failed, ended.result
+    assert ended.result["changed"]
+    assert engine["engine"].calls == [("unlock_swarm", "SWMKEY-1-right")]
+    assert ended.result["local_node_state"] == "active"
+    assert ended.result["diff"] == {
+        "before": {"local_node_state": "locked", "is_manager": False, "cluster_id": None},
+        "after": {"local_node_state": "active", "is_manager": True, "cluster_id": "cluster1"},
+    }
+    assert "unlock_key" not in ended.result and "join_tokens" not in ended.result
+
+
+def test_unlocked_leaves_an_active_node_alone(run_module, engine):
+    engine["engine"] = LockedManager()
+    engine["engine"].state = "active"
+    ended = run_module(swarm.main, {"state": "unlocked", "unlock_key": "SWMKEY-1-right"})
+    assert not ended.failed and not ended.result["changed"]
+    assert engine["engine"].calls == []
+
+
+def test_unlocked_in_check_mode_predicts_without_unlocking(run_module, engine):
+    engine["engine"] = LockedManager()
+    ended = run_module(swarm.main, {"state": "unlocked", "unlock_key": "SWMKEY-1-right"}, check_mode=True)
+    assert not ended.failed and ended.result["changed"]
+    assert ended.result["diff"]["after"]["local_node_state"] == "active"
+    assert engine["engine"].calls == [] and engine["engine"].state == "locked"
+
+
+def test_unlocked_with_a_wrong_key_fails_naming_it(run_module, engine):
+    engine["engine"] = LockedManager()
+    ended = run_module(swarm.main, {"state": "unlocked", "unlock_key": "SWMKEY-1-old"})
+    assert ended.failed
+    assert "unlock this node with the given unlock_key" in ended.result["msg"]
+    assert engine["engine"].state == "locked"
+
+
+def test_unlocked_without_a_key_is_refused_before_connecting(run_module, engine):
+    ended = run_module(swarm.main, {"state": "unlocked"})
+    assert ended.failed and "unlock_key" in ended.result["msg"]
+    assert "params" not in engine
