@@ -8,6 +8,7 @@ sequences the steps; these filters read what its tasks registered (through ``hos
 from __future__ import annotations
 
 from ansible_collections.dockfleet.docker.plugins.filter.text_table import text_table
+from ansible_collections.dockfleet.docker.plugins.filter.timesync import timesync_problems
 from ansible_collections.dockfleet.docker.plugins.plugin_utils.hostvars import value_of
 
 UNREACHABLE = "unreachable (Ansible could not connect or a task failed)"
@@ -19,14 +20,11 @@ def engine_upgrade_problems(
     """Every problem the pre-flight found, as ``{host, problem}`` rows (host ``swarm`` for the swarm's).
 
     ``hosts`` are all the hosts of the run, ``play_hosts`` those still in it, ``manager`` the manager
-    that answers for the swarm ('' when none), ``plan`` swarm_health's result. ``timesync``: ``auto`` counts the
-    clocks only when chrony is installed on any host of the run (timesync_check's ``installed``).
+    that answers for the swarm ('' when none), ``plan`` swarm_health's result. ``timesync``: the clock rule of
+    dockfleet.docker.timesync_problems (``auto`` counts the clocks only when chrony is installed on any host).
     """
     found = []
-    clocks = str(timesync) != "auto" or any(
-        value_of(value_of(value_of(hostvars, host, {}), "_engine_upgrade_timesync", {}), "installed", False)
-        for host in play_hosts
-    )
+    clocks = timesync_problems(play_hosts, hostvars, "_engine_upgrade_timesync", timesync)
 
     def problem(host, text):
         found.append({"host": host, "problem": text})
@@ -42,13 +40,7 @@ def engine_upgrade_problems(
         resolve = value_of(facts, "_engine_upgrade_resolve", {})
         if "changes" not in resolve:
             problem(host, "target version: %s" % resolve.get("msg", "engine_package gave no result"))
-        sync = value_of(facts, "_engine_upgrade_timesync", {})
-        if clocks and sync and not sync.get("skipped"):
-            if "healthy" in sync:
-                if not sync["healthy"]:
-                    problem(host, "clock: %s" % "; ".join(sync.get("problems") or []))
-            else:
-                problem(host, "clock: %s" % sync.get("msg", "no result"))
+        found.extend(row for row in clocks if row["host"] == host)
     plan = plan or {}
     if not manager:
         problem(

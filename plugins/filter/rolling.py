@@ -10,6 +10,7 @@ Ansible stops the run on the host the drain ran from, so that host's message mus
 
 from __future__ import annotations
 
+from ansible_collections.dockfleet.docker.plugins.module_utils.drain_stages import left_words
 from ansible_collections.dockfleet.docker.plugins.plugin_utils.hostvars import host_fact
 
 
@@ -34,8 +35,8 @@ def rolling_left(hosts, hostvars, node_ids=None, actions=None):
 
 
 def rolling_left_text(availability):
-    """``drained``, ``paused`` or ``with availability active``: how a message says where a node is left."""
-    return {"drain": "drained", "pause": "paused"}.get(availability) or "with availability %s" % availability
+    """``drained``, ``paused`` or ``with availability active``: the words of swarm_drain's own messages."""
+    return left_words(availability)
 
 
 class FilterModule:

@@ -28,6 +28,11 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_tasks impor
 ELSEWHERE = object()  # stands for "a node outside the batch" once a stage's tasks have moved
 
 
+def left_words(availability):
+    """How a message says where a node is left: ``drained``, ``paused`` or ``with availability active``."""
+    return {"drain": "drained", "pause": "paused"}.get(availability) or "with availability %s" % availability
+
+
 def running_by_service(services, tasks):
     """``{service name: set of node IDs running its tasks now}`` for every replicated service with replicas."""
     result = {}

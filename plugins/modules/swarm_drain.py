@@ -102,6 +102,13 @@ waited:
   description: Seconds spent waiting for the drained nodes' tasks to run elsewhere.
   returned: always
   type: float
+reason:
+  description:
+    - Why the drain stopped, without where each node is left (C(msg) says both; RV(actions) holds the changes), for
+      a caller that says where the nodes are left itself, as the rolling runbooks do.
+  returned: failure
+  type: str
+  sample: "The drain stopped. Waited 180s for the tasks of worker-4 to run on other nodes."
 """
 
 import time
@@ -253,16 +260,12 @@ def main():
     try:
         drain.run(availability)
     except WaitTimeout as exc:
-        module.fail_json(
-            msg=_stopped(drain, "%s Not yet: %s" % (exc, "; ".join(drain.unmet))), **_result(drain, started)
-        )
+        module.fail_json(**_stopped(drain, started, "%s Not yet: %s" % (exc, "; ".join(drain.unmet))))
     except EngineError as exc:
-        module.fail_json(msg=_stopped(drain, str(exc)), **_result(drain, started))
+        module.fail_json(**_stopped(drain, started, str(exc)))
     except Exception as exc:
         explanation = getattr(exc, "explanation", None) or str(exc)
-        module.fail_json(
-            msg=_stopped(drain, "Docker engine refused a change: %s" % explanation), **_result(drain, started)
-        )
+        module.fail_json(**_stopped(drain, started, "Docker engine refused a change: %s" % explanation))
     module.exit_json(changed=bool(order), diff=diff, **_result(drain, started))
 
 
@@ -280,13 +283,16 @@ def _result(drain, started):
     return dict(stages=drain.stages, actions=drain.actions, waited=waited_since(started))
 
 
-def _stopped(drain, reason):
-    """The failure message: why, and where every node of the batch is left."""
+def _stopped(drain, started, reason):
+    """The failure result: the message (why, and where every node of the batch is left) and the reason alone."""
     left = dict((a["hostname"], a["after"]) for a in drain.actions)
-    where = "; ".join(
-        "%s is left %s" % (host, "drained" if state == "drain" else "paused") for host, state in left.items()
+    where = "; ".join("%s is left %s" % (host, drain_stages.left_words(state)) for host, state in left.items())
+    reason = "The drain stopped. %s." % reason.rstrip(".")
+    return dict(
+        _result(drain, started),
+        msg="%s %s" % (reason, (where + ".") if where else "No node was changed."),
+        reason=reason,
     )
-    return "The drain stopped. %s%s" % (reason.rstrip(".") + ". ", (where + ".") if where else "No node was changed.")
 
 
 if __name__ == "__main__":

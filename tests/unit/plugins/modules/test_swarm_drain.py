@@ -179,4 +179,7 @@ def test_a_stage_that_does_not_settle_fails_naming_what_waits_and_where_nodes_ar
     assert message.startswith("The drain stopped. Waited 0s for the tasks of worker-5 to run on other nodes"), message
     assert "Not yet: 1 task(s) on worker-5 not yet rescheduled; service api runs 2 of 3 tasks." in message, message
     assert message.endswith("worker-5 is left drained; worker-6 is left paused."), message
+    # The reason alone, for the rolling runbooks, which say where every node of the batch is left themselves.
+    assert message.startswith(ended.result["reason"]) and "is left" not in ended.result["reason"]
+    assert ended.result["reason"].endswith("service api runs 2 of 3 tasks."), ended.result["reason"]
     assert ended.result["stages"] == [{"hostnames": ["worker-5"], "held": {"worker-6": ["api"]}}]
