@@ -15,8 +15,9 @@ Subcommands (each writes what it measured to benchmarks/site/results-<name>.json
   site [ROUNDS [NAME ...]]
                     converge the site fleet once with each collection NAME (default after, before: the end states
                     must agree, what a converge changes is recorded), then measure ROUNDS rounds (default 1),
-                    interleaved: for 3 and 9 hosts, for before and after, a no-op run and a --check run, wall time
-                    and task results per host (PLAY RECAP)
+                    interleaved: for 3 and 9 hosts, for before and after, a run right after the other collection's
+                    (it changes back what they disagree on), a no-op run on the fleet so converged and a --check
+                    run, wall time and task results per host (PLAY RECAP)
   upgrade           bring the upgrade fleet to engine 20.10 with a swarm and services, then upgrade it to 26.1 with
                     dockfleet.docker.engine_upgrade one node at a time, back to 20.10, and to 26.1 again in batches
                     of 3 workers, each with the probe of molecule/upgrade requesting the service on every node
@@ -44,6 +45,7 @@ VENV = os.environ.get("DOCKFLEET_VENV", "/opt/dockfleet/venv")
 HOME = os.path.expanduser("~" + USER)
 STATE = os.path.join(HOME, "dockfleet-bench")
 FLEETS = {"site": 8, "upgrade": 6}  # workers; one manager each
+MODE_NAMES = {"switch": "run after the other roles", "noop": "no-op (converged)", "check": "--check"}
 RECAP = re.compile(
     r"^(bench-[\w-]+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+"
     r"rescued=(\d+)\s+ignored=(\d+)",
@@ -256,7 +258,9 @@ def site(rounds, settle_with=("after", "before")):
         order = variants if number % 2 else tuple(reversed(variants))
         for size in site_sizes():
             for variant in order:
-                for mode in ("noop", "check"):
+                # "switch" is the first run after the other collection's: it changes back what the two disagree on
+                # (recorded, not the no-op). "noop" is the run after it, on the fleet converged by this collection.
+                for mode in ("switch", "noop", "check"):
                     args = play + sizes[size] + (["--check"] if mode == "check" else [])
                     seconds, output, rc = as_controller(
                         args, collection=variant, cwd=directory, log_to=logfile, check=False
@@ -407,7 +411,7 @@ def markdown():
             size, variant, mode = key.split("/")
             entry = data["summary"][key]
             lines.append("| %s | %s | %s | %s | %s | %s |" % (
-                size, variant, "no-op" if mode == "noop" else "--check", " / ".join(map(str, entry["seconds"])),
+                size, variant, MODE_NAMES[mode], " / ".join(map(str, entry["seconds"])),
                 " / ".join(map(str, entry["results_per_host"])), " / ".join(map(str, entry["changed"]))))  # fmt: skip
         lines.append("")
     path = os.path.join(HERE, "results-upgrade.json")

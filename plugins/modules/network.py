@@ -223,17 +223,27 @@ networks:
   elements: dict
   contains:
     name:
-      description: Network name.
+      description: Network name, as declared (the swarm's routing-mesh network under the name the engine gives it).
       type: str
     action:
-      description: One of V(created), V(recreated), V(removed), V(unchanged) (in check mode, what would happen).
+      description:
+        - V(created); V(recreated) (removed and created again, because the engine cannot change a network's settings
+          in place); V(removed) (O(state=absent), or an undeclared managed network with O(exclusive)); V(unchanged).
+        - In check mode, what would happen.
       type: str
     differences:
-      description: Each declared field that differs, as C(field), C(declared) and C(engine).
+      description:
+        - The declared settings the engine's network does not have, each as C(field), C(declared) and C(engine).
+          C(field) is the option's name (V(driver), V(scope), V(internal), V(attachable), V(enable_ipv6),
+          V(encrypted), V(ipam_driver), V(labels)), a key of a map option (V(driver_options.com.docker.network.mtu),
+          V(ipam_options.KEY)) or an address setting of one subnet (V(ipam_config[10.20.0.0/24].gateway);
+          V(ipam_config.subnets) for the list of subnets). Settings not declared are never compared.
       type: list
       elements: dict
     users:
-      description: Containers and services using the network, when it had to be removed or recreated.
+      description:
+        - What is attached to the network, each as V(container NAME) or V(service NAME), read when it had to be
+          removed or recreated; a network in use is left alone and the task fails naming them.
       type: list
       elements: str
   sample:

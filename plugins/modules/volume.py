@@ -119,17 +119,24 @@ volumes:
   elements: dict
   contains:
     name:
-      description: Volume name.
+      description: Volume name, as declared.
       type: str
     action:
-      description: One of V(created), V(recreated), V(removed), V(unchanged) (in check mode, what would happen).
+      description:
+        - V(created); V(recreated) (its data deleted; only when O(recreate) allows it); V(removed) (O(state=absent),
+          or an undeclared managed volume with O(exclusive)); V(unchanged). In check mode, what would happen.
       type: str
     differences:
-      description: Each declared field that differs, as C(field), C(declared) and C(engine).
+      description:
+        - How the engine's volume differs from the declaration, each as C(field) (V(driver), V(labels), or
+          V(driver_options.KEY) for one driver option such as V(driver_options.o)), C(declared) and C(engine).
+          Only declared driver options are compared; labels only when declared.
       type: list
       elements: dict
     users:
-      description: Containers using the volume, when it had to be removed or recreated.
+      description:
+        - The containers, running or stopped, that mount the volume, each as V(container NAME), read when it had to
+          be removed or recreated. A volume in use is never removed; the task fails naming them.
       type: list
       elements: str
   sample:
