@@ -24,7 +24,7 @@ def engine_upgrade_problems(
     dockfleet.docker.timesync_problems (``auto`` counts the clocks only when chrony is installed on any host).
     """
     found = []
-    clocks = timesync_problems(play_hosts, hostvars, "_engine_upgrade_timesync", timesync)
+    clock_problems = timesync_problems(play_hosts, hostvars, "_engine_upgrade_timesync", timesync)
 
     def problem(host, text):
         found.append({"host": host, "problem": text})
@@ -40,7 +40,7 @@ def engine_upgrade_problems(
         resolve = value_of(facts, "_engine_upgrade_resolve", {})
         if "changes" not in resolve:
             problem(host, "target version: %s" % resolve.get("msg", "engine_package gave no result"))
-        found.extend(row for row in clocks if row["host"] == host)
+        found.extend(row for row in clock_problems if row["host"] == host)
     plan = plan or {}
     if not manager:
         problem(
