@@ -223,7 +223,9 @@ networks:
   elements: dict
   contains:
     name:
-      description: Network name, as declared (the swarm's routing-mesh network under the name the engine gives it).
+      description:
+        - Network name, as declared. The engine's ingress network, when an ingress is declared absent or under
+          another name, shows under the name the engine has for it.
       type: str
     action:
       description:
