@@ -332,6 +332,33 @@ def manager_swarm_state(module, client, run_on):
     return swarm
 
 
+def unlock_swarm(client, swarm, unlock_key, check=False):
+    """Unlock this engine's swarm data when autolock locked it after a restart: the one way every module unlocks.
+
+    ``swarm`` is the engine's ``info()["Swarm"]``. Returns True when the node was locked (and, unless ``check``, is
+    unlocked now), False when it was not locked. Raises ``EngineError`` naming unlock_key when no key was given or
+    the engine refused it; nothing is sent to the engine without a key or with ``check``.
+    """
+    if swarm.get("LocalNodeState") != "locked":
+        return False
+    if not unlock_key:
+        raise EngineError(
+            "This node's swarm data is locked (autolock is on and the engine restarted). Pass unlock_key (the key "
+            "returned when autolock was enabled, or 'docker swarm unlock-key -q' on another manager) to unlock it."
+        )
+    if check:
+        return True
+    try:
+        client.unlock_swarm(unlock_key)
+    except Exception as exc:
+        raise EngineError(
+            "Docker engine refused to unlock this node with the given unlock_key: %s. Pass the key in force now "
+            "('docker swarm unlock-key -q' on another manager; a rotated key replaces the old one)."
+            % (getattr(exc, "explanation", None) or exc)
+        ) from exc
+    return True
+
+
 def is_not_found(exc):
     """True when ``exc`` is the engine saying an object does not exist."""
     return HAS_DOCKER_SDK and isinstance(exc, docker_errors.NotFound)

@@ -10,8 +10,10 @@ import contextlib
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     DEFAULT_DOCKER_HOST,
+    EngineError,
     connect,
     unix_socket,
+    unlock_swarm,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_backup_metadata import (
     MetadataError,
@@ -83,17 +85,11 @@ class Engine:
     def unlock(self, unlock_key):
         """Unlock the engine when autolock locked it; return its swarm state."""
         info = self.swarm()
-        if info.get("LocalNodeState") != "locked":
-            return info
-        if not unlock_key:
-            raise MetadataError("The engine is back but its swarm is locked and no unlock key was given.")
         try:
-            self.client.unlock_swarm(unlock_key)
-        except Exception as exc:
-            raise MetadataError(
-                "The engine refused the unlock key: %s." % (getattr(exc, "explanation", None) or exc)
-            ) from exc
-        return self.swarm()
+            unlocked = unlock_swarm(self.client, info, unlock_key)
+        except EngineError as exc:
+            raise MetadataError(str(exc)) from exc
+        return self.swarm() if unlocked else info
 
     def set_autolock(self, enabled, timeout):
         """Turn autolock on or off once this manager leads (the restored raft data may need a moment)."""

@@ -224,9 +224,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dockfleet.docker.plugins.module_utils.durations import DurationError
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     ENGINE_REQUIRED_TOGETHER,
+    EngineError,
     connect,
     engine_argument_spec,
     engine_errors,
+    unlock_swarm,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.swarm_spec import (
     SETTINGS_ARGUMENT_SPEC,
@@ -286,13 +288,12 @@ def result_for(client, info, changes, secrets=True):
 
 
 def unlock_if_locked(module, client, info):
-    if info.get("LocalNodeState") != "locked":
+    try:
+        locked = unlock_swarm(client, info, module.params["unlock_key"], check=module.check_mode)
+    except EngineError as exc:
+        module.fail_json(msg=str(exc))
+    if not locked:
         return info
-    if not module.params["unlock_key"]:
-        module.fail_json(
-            msg="This node's swarm data is locked (autolock is on and the engine restarted). Pass unlock_key "
-            "(the key returned when autolock was enabled) to unlock it."
-        )
     if module.check_mode:
         module.exit_json(
             changed=True,
@@ -300,9 +301,8 @@ def unlock_if_locked(module, client, info):
             diff=dict(before=snapshot(info), after=dict(snapshot(info), local_node_state="active")),
             **snapshot(info),
         )
-    with engine_errors(module, "unlock this node with the given unlock_key"):
-        client.unlock_swarm(module.params["unlock_key"])
-    return swarm_info(client)
+    with engine_errors(module, "report this node's swarm state"):
+        return swarm_info(client)
 
 
 def leave(module, client, force, why):

@@ -119,10 +119,12 @@ nodes:
   sample: [{id: 4q8x1kzr0m2s, hostname: worker-1, role: worker, availability: active, state: ready,
             leader: false, reachable: false, engine_version: "26.1.5", addr: 10.0.0.21}]
 managers:
-  description: Manager count, reachable managers and the majority needed.
+  description:
+    - Manager count, reachable managers, the majority needed, the leader's hostname, and whether autolock locks
+      managers when their engine restarts (C(autolock), null when the swarm could not be read).
   returned: always
   type: dict
-  sample: {total: 3, reachable: 3, majority: 2, leader: manager-1}
+  sample: {total: 3, reachable: 3, majority: 2, leader: manager-1, autolock: false}
 services:
   description: Every service with its mode, desired and running tasks and whether they agree.
   returned: always
@@ -193,6 +195,15 @@ def read_swarm(client):
             "this host is not a reachable swarm manager (local node state '%s')" % info.get("LocalNodeState")
         )
     return client.nodes(), client.services(), client.tasks()
+
+
+def read_autolock(client):
+    """Whether autolock is on (a restarted manager comes back locked); None when the swarm cannot be read."""
+    try:
+        spec = client.inspect_swarm().get("Spec") or {}
+    except Exception:  # a leader election in progress: the caller decides what unknown means
+        return None
+    return bool((spec.get("EncryptionConfig") or {}).get("AutoLockManagers"))
 
 
 def check(module, nodes, services, tasks):
@@ -321,7 +332,11 @@ def main():
     counts = ManagerCounts(views)
     leaders = [v["hostname"] for v in views if v["leader"]]
     result["managers"] = dict(
-        total=counts.total, reachable=counts.reachable, majority=counts.quorum, leader=leaders[0] if leaders else None
+        total=counts.total,
+        reachable=counts.reachable,
+        majority=counts.quorum,
+        leader=leaders[0] if leaders else None,
+        autolock=read_autolock(client) if nodes else None,
     )
     if params["members"] is not None:
         members = dict((host, node_id or None) for host, node_id in params["members"].items())

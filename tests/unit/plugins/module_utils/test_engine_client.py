@@ -475,3 +475,57 @@ class _FakeModule:
 )
 def test_client_version(out, expected):
     assert engine_client.client_version(_FakeModule(out)) == expected
+
+
+# ---------------------------------------------------------------- unlock_swarm: the one way modules unlock
+
+
+class _Locked:
+    """An engine whose swarm data autolock locked; it takes only ``right``."""
+
+    def __init__(self, right="SWMKEY-1-right"):
+        self.right = right
+        self.calls = []
+
+    def unlock_swarm(self, key):
+        self.calls.append(key)
+        if key != self.right:
+            raise docker.errors.APIError("invalid key", explanation="swarm could not be unlocked: invalid key provided")
+
+
+def test_unlock_swarm_unlocks_a_locked_node_with_the_right_key():
+    client = _Locked()
+    assert engine_client.unlock_swarm(client, {"LocalNodeState": "locked"}, "SWMKEY-1-right") is True
+    assert client.calls == ["SWMKEY-1-right"]
+
+
+def test_unlock_swarm_leaves_a_node_that_is_not_locked_alone_even_without_a_key():
+    client = _Locked()
+    for state in ("active", "inactive", "pending", "error"):
+        assert engine_client.unlock_swarm(client, {"LocalNodeState": state}, None) is False
+    assert client.calls == []
+
+
+def test_unlock_swarm_in_check_mode_predicts_without_calling_the_engine():
+    client = _Locked()
+    assert engine_client.unlock_swarm(client, {"LocalNodeState": "locked"}, "SWMKEY-1-old", check=True) is True
+    assert client.calls == []
+
+
+def test_unlock_swarm_without_a_key_names_unlock_key_and_sends_nothing():
+    client = _Locked()
+    for check in (False, True):
+        with pytest.raises(EngineError) as raised:
+            engine_client.unlock_swarm(client, {"LocalNodeState": "locked"}, "", check=check)
+        assert "unlock_key" in str(raised.value) and "docker swarm unlock-key -q" in str(raised.value)
+    assert client.calls == []
+
+
+def test_unlock_swarm_with_a_wrong_key_says_what_the_engine_said_and_what_to_pass():
+    client = _Locked()
+    with pytest.raises(EngineError) as raised:
+        engine_client.unlock_swarm(client, {"LocalNodeState": "locked"}, "SWMKEY-1-old")
+    message = str(raised.value)
+    assert "unlock this node with the given unlock_key" in message
+    assert "invalid key provided" in message and "SWMKEY" not in message
+    assert not raised.value.down

@@ -95,3 +95,40 @@ def test_settle_returns_when_the_swarm_state_is_loaded_or_after_30s(monkeypatch,
     assert clock.now == 2
     engine(monkeypatch, FakeClient(clock, states=("inactive",))).settle(300)
     assert clock.now == 32
+
+
+class LockedClient(FakeClient):
+    """Locked until it is given ``right``."""
+
+    def __init__(self, clock, right="SWMKEY-1-right"):
+        super().__init__(clock, states=("locked",))
+        self.right = right
+        self.keys = []
+
+    def unlock_swarm(self, key):
+        self.keys.append(key)
+        if key != self.right:
+            raise RuntimeError("invalid key provided")
+        self.states = ["active"]
+
+
+def test_unlock_takes_the_engine_layers_unlock_and_returns_the_state_after_it(monkeypatch, clock):
+    client = LockedClient(clock)
+    assert engine(monkeypatch, client).unlock("SWMKEY-1-right")["LocalNodeState"] == "active"
+    assert client.keys == ["SWMKEY-1-right"]
+
+
+def test_unlock_of_a_node_that_is_not_locked_sends_no_key(monkeypatch, clock):
+    client = LockedClient(clock)
+    client.states = ["active"]
+    assert engine(monkeypatch, client).unlock(None)["LocalNodeState"] == "active"
+    assert client.keys == []
+
+
+@pytest.mark.parametrize(
+    "key, words",
+    [(None, "Pass unlock_key"), ("SWMKEY-1-old", "refused to unlock this node with the given unlock_key")],
+)
+def test_unlock_failures_are_metadata_errors_with_the_engine_layers_words(monkeypatch, clock, key, words):
+    with pytest.raises(MetadataError, match=words):
+        engine(monkeypatch, LockedClient(clock)).unlock(key)

@@ -29,6 +29,7 @@ class FakeClient:
     manager = True
     extra_nodes = []
     zone_a = ()
+    autolock = False
     service_list = []
     task_list = []
 
@@ -54,6 +55,11 @@ class FakeClient:
     def tasks(self):
         return FakeClient.task_list
 
+    def inspect_swarm(self):
+        if FakeClient.autolock is None:
+            raise docker.errors.APIError("rpc error: code = Unknown desc = The swarm does not have a leader")
+        return {"Spec": {"EncryptionConfig": {"AutoLockManagers": FakeClient.autolock}}}
+
 
 @pytest.fixture
 def client(monkeypatch, tmp_path):
@@ -61,6 +67,7 @@ def client(monkeypatch, tmp_path):
     socket.write_text("")  # engine_client looks for the socket before connecting
     FakeClient.made = []
     FakeClient.manager = True
+    FakeClient.autolock = False
     FakeClient.extra_nodes, FakeClient.service_list, FakeClient.task_list, FakeClient.zone_a = [], [], [], ()
     monkeypatch.setattr(docker, "APIClient", FakeClient)
     return "unix://%s" % socket
@@ -85,6 +92,16 @@ def test_docker_timeout_from_the_environment_is_the_api_timeout(run_module, clie
     monkeypatch.setenv("DOCKER_TIMEOUT", "11")
     run_module(swarm_health.main, {"docker_host": client, "timeout": 0})
     assert FakeClient.made[0]["timeout"] == 11
+
+
+@pytest.mark.parametrize("autolock", [True, False, None])
+def test_managers_say_whether_autolock_is_on_and_null_when_the_swarm_cannot_say(run_module, client, autolock):
+    FakeClient.autolock = autolock
+    ended = run_module(
+        swarm_health.main, {"docker_host": client, "node": "manager-1", "wait_for": ["quorum_safe"], "timeout": 0}
+    )
+    assert ended.result["managers"]["autolock"] is autolock
+    assert ended.result["managers"]["total"] == 1
 
 
 def test_node_is_required_for_node_conditions(run_module, client):
