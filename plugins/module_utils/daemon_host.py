@@ -16,6 +16,7 @@ import os
 import pwd
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import daemon_service as unit
+from ansible_collections.dockfleet.docker.plugins.module_utils.systemd import Systemd
 
 
 def read_text(path):
@@ -49,22 +50,15 @@ class Host:
 
     def __init__(self, module):
         self.module = module
-        self.systemctl = module.get_bin_path("systemctl")
+        self.systemd = Systemd(module, required=False)
+        self.systemctl = self.systemd.systemctl
 
     def run(self, args):
         return self.module.run_command(args, environ_update={"LC_ALL": "C"})
 
     def unit_properties(self, service, *names):
-        """systemctl show properties; a property systemd prints several times becomes a list."""
-        props = {}
-        if not self.systemctl:
-            return props
-        rc, out, _err = self.run([self.systemctl, "show", service] + ["-p%s" % n for n in names])
-        for line in out.splitlines() if rc == 0 else []:
-            if "=" in line:
-                key, value = line.split("=", 1)
-                props.setdefault(key, []).append(value)
-        return props
+        """systemctl show properties (``Systemd.show``); a property systemd prints several times becomes a list."""
+        return self.systemd.show(service, *names)
 
     def unit_command(self, service, own_dropin):
         """(tokens of the unit's ExecStart ignoring our drop-in, environment files) or (None, [])."""

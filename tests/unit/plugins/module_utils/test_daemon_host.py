@@ -20,7 +20,7 @@ class Module:
         self.binaries = binaries
         self.commands = []
 
-    def get_bin_path(self, name):
+    def get_bin_path(self, name, required=False):
         return "/usr/bin/%s" % name if name in self.binaries else None
 
     def run_command(self, args, environ_update=None):

@@ -458,7 +458,7 @@ class _FakeModule:
     def __init__(self, out, rc=0):
         self.out, self.rc = out, rc
 
-    def get_bin_path(self, name):
+    def get_bin_path(self, name, required=False):
         return "/usr/bin/" + name
 
     def run_command(self, cmd):
