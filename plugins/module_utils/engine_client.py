@@ -332,6 +332,14 @@ def manager_swarm_state(module, client, run_on):
     return swarm
 
 
+# Where the key that unlocks a node comes from, whatever the module: a rotated key replaces the old one, and restored
+# swarm data takes the key that was in force when it was backed up.
+_KEY_SOURCE = (
+    "the key that locks this node's swarm data now (from your vault, or 'docker swarm unlock-key -q' on an unlocked "
+    "manager of the same swarm; after a rotation only the new key works)"
+)
+
+
 def unlock_swarm(client, swarm, unlock_key, check=False):
     """Unlock this engine's swarm data when autolock locked it after a restart: the one way every module unlocks.
 
@@ -343,8 +351,8 @@ def unlock_swarm(client, swarm, unlock_key, check=False):
         return False
     if not unlock_key:
         raise EngineError(
-            "This node's swarm data is locked (autolock is on and the engine restarted). Pass unlock_key (the key "
-            "returned when autolock was enabled, or 'docker swarm unlock-key -q' on another manager) to unlock it."
+            "This node's swarm data is locked (autolock is on and the engine restarted). Pass unlock_key: %s."
+            % _KEY_SOURCE
         )
     if check:
         return True
@@ -352,9 +360,8 @@ def unlock_swarm(client, swarm, unlock_key, check=False):
         client.unlock_swarm(unlock_key)
     except Exception as exc:
         raise EngineError(
-            "Docker engine refused to unlock this node with the given unlock_key: %s. Pass the key in force now "
-            "('docker swarm unlock-key -q' on another manager; a rotated key replaces the old one)."
-            % (getattr(exc, "explanation", None) or exc)
+            "Docker engine refused to unlock this node with the given unlock_key: %s. Pass %s."
+            % (getattr(exc, "explanation", None) or exc, _KEY_SOURCE)
         ) from exc
     return True
 
