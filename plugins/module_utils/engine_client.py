@@ -332,6 +332,11 @@ def manager_swarm_state(module, client, run_on):
     return swarm
 
 
+def autolock_on(swarm):
+    """Whether autolock is on (a restarted manager comes back locked), from the swarm's ``inspect_swarm()`` answer."""
+    return bool((((swarm or {}).get("Spec") or {}).get("EncryptionConfig") or {}).get("AutoLockManagers"))
+
+
 # Where the key that unlocks a node comes from, whatever the module: a rotated key replaces the old one, and restored
 # swarm data takes the key that was in force when it was backed up.
 _KEY_SOURCE = (

@@ -19,6 +19,8 @@ import copy
 import datetime
 import hashlib
 
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import autolock_on
+
 LABEL_PREFIX = "dockfleet.rotate."
 
 # The credentials, in the order they are reported.
@@ -55,10 +57,6 @@ def rounds_done(spec):
     return dict((name, labels.get(label_of(name))) for name in CREDENTIALS)
 
 
-def autolock_on(spec):
-    return bool(((spec or {}).get("EncryptionConfig") or {}).get("AutoLockManagers"))
-
-
 def plan_rotation(swarm, credentials, rotation_round):
     """What to do for ``credentials`` in round ``rotation_round`` on the swarm ``GET /swarm`` returned.
 
@@ -70,7 +68,7 @@ def plan_rotation(swarm, credentials, rotation_round):
     if not rotation_round or not str(rotation_round).strip():
         raise RotationError("rotation must name the round (e.g. 2026-12-02), not be empty.")
     spec = (swarm or {}).get("Spec") or {}
-    if "unlock_key" in credentials and not autolock_on(spec):
+    if "unlock_key" in credentials and not autolock_on(swarm):
         raise RotationError(
             "unlock_key: autolock is off in this swarm (Spec.EncryptionConfig.AutoLockManagers), so there is no "
             "unlock key to rotate. Turn autolock on first (swarm_autolock: true in the swarm role), or leave "

@@ -225,6 +225,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.durations import 
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
     ENGINE_REQUIRED_TOGETHER,
     EngineError,
+    autolock_on,
     connect,
     engine_argument_spec,
     engine_errors,
@@ -282,8 +283,7 @@ def result_for(client, info, changes, secrets=True):
         swarm = client.inspect_swarm()
         tokens = swarm.get("JoinTokens") or {}
         result["join_tokens"] = {"worker": tokens.get("Worker"), "manager": tokens.get("Manager")}
-        autolock = ((swarm.get("Spec") or {}).get("EncryptionConfig") or {}).get("AutoLockManagers")
-        result["unlock_key"] = (client.get_unlock_key() or {}).get("UnlockKey") if autolock else None
+        result["unlock_key"] = (client.get_unlock_key() or {}).get("UnlockKey") if autolock_on(swarm) else None
     return result
 
 

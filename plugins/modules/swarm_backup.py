@@ -96,7 +96,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils import (
     swarm_backup_host,
     swarm_backup_metadata,
 )
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import engine_errors
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import autolock_on, engine_errors
 from ansible_collections.dockfleet.docker.plugins.module_utils.quorum import raft_members
 
 
@@ -133,7 +133,7 @@ def backup(module, engine):
         swarm = engine.client.inspect_swarm()
         state = engine.state()
         version = engine.client.version().get("Version")
-        autolock = bool(((swarm.get("Spec") or {}).get("EncryptionConfig") or {}).get("AutoLockManagers"))
+        autolock = autolock_on(swarm)
         unlock_key = (engine.client.get_unlock_key() or {}).get("UnlockKey") if autolock else None
     hostname = engine.client.inspect_node(swarm_info["NodeID"])["Description"]["Hostname"]
     created = swarm_backup_host.utc_stamp()

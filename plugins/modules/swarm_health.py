@@ -200,10 +200,9 @@ def read_swarm(client):
 def read_autolock(client):
     """Whether autolock is on (a restarted manager comes back locked); None when the swarm cannot be read."""
     try:
-        spec = client.inspect_swarm().get("Spec") or {}
+        return engine_client.autolock_on(client.inspect_swarm())
     except Exception:  # a leader election in progress: the caller decides what unknown means
         return None
-    return bool((spec.get("EncryptionConfig") or {}).get("AutoLockManagers"))
 
 
 def check(module, nodes, services, tasks):

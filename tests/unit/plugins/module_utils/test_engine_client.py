@@ -529,3 +529,18 @@ def test_unlock_swarm_with_a_wrong_key_says_what_the_engine_said_and_what_to_pas
     assert "unlock this node with the given unlock_key" in message
     assert "invalid key provided" in message and "SWMKEY" not in message
     assert not raised.value.down
+
+
+@pytest.mark.parametrize(
+    "swarm, on",
+    [
+        ({"Spec": {"EncryptionConfig": {"AutoLockManagers": True}}}, True),
+        ({"Spec": {"EncryptionConfig": {"AutoLockManagers": False}}}, False),
+        ({"Spec": {"EncryptionConfig": {}}}, False),
+        ({"Spec": {}}, False),
+        ({}, False),
+        (None, False),
+    ],
+)
+def test_autolock_on_reads_the_swarm_spec_and_is_off_when_it_says_nothing(swarm, on):
+    assert engine_client.autolock_on(swarm) is on
