@@ -15,6 +15,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff imp
     report,
     summary,
 )
+from ansible_collections.dockfleet.docker.plugins.module_utils.resource_options import ENTRY
 
 
 def batch_argument_spec(kind, item_options, **module_options):
@@ -26,11 +27,7 @@ def batch_argument_spec(kind, item_options, **module_options):
             plural: dict(
                 type="list",
                 elements="dict",
-                options=dict(
-                    name=dict(type="str", required=True),
-                    state=dict(type="str", choices=["present", "absent"]),
-                    **item_options,
-                ),
+                options=dict(ENTRY, **item_options),
             ),
         },
         name=dict(type="str"),

@@ -1,11 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: dockfleet maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The options that declare one network or one volume, as argument specs: an entry of the module's list, and the
-same options at the top level for a single object (resource_module.batch_argument_spec). The documentation of the
-top-level ones (doc fragment dockfleet.docker.declared_set) is made from these, so the two cannot disagree."""
+"""The options that declare one network or one volume, as argument specs: an entry of the module's list (ENTRY and
+the kind's options), and the kind's options at the top level for a single object
+(resource_module.batch_argument_spec). The documentation of both (doc fragment dockfleet.docker.declared_set) is
+made from these, so the documentation and the spec cannot disagree."""
 
 from __future__ import annotations
+
+# What every entry of the list has, whatever the kind: its name, and its state (O(state) when not given).
+ENTRY = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", choices=["present", "absent"]),
+)
 
 IPAM_CONFIG = dict(
     type="list",

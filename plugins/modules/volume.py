@@ -21,35 +21,6 @@ extends_documentation_fragment:
   - dockfleet.docker.engine_writer
   - dockfleet.docker.declared_set.volume
 options:
-  volumes:
-    description:
-      - The volumes to declare, each with the options below. Mutually exclusive with O(name) and the other
-        single-volume options.
-      - An empty list together with O(exclusive=true) removes every unused volume dockfleet manages on the host.
-    type: list
-    elements: dict
-    suboptions:
-      name:
-        description: Volume name.
-        type: str
-        required: true
-      state:
-        description: V(present) or V(absent); defaults to O(state).
-        type: str
-        choices: [present, absent]
-      driver:
-        description: Volume driver. Defaults to V(local).
-        type: str
-      driver_options:
-        description:
-          - Driver options, for example C(type), C(device) and C(o) of the local driver (tmpfs, NFS, bind mounts).
-          - Only the declared keys are compared.
-        type: dict
-      labels:
-        description:
-          - Labels. When declared they must match exactly; when not declared they are not compared.
-            C(io.dockfleet.managed) is added by the module.
-        type: dict
   name:
     description:
       - Name of a single volume to declare instead of O(volumes).
