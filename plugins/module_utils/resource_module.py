@@ -7,7 +7,10 @@ plan lives in resource_diff.py; this file only connects it to AnsibleModule."""
 
 from __future__ import annotations
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import engine_argument_spec
+from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
+    ENGINE_REQUIRED_TOGETHER,
+    engine_argument_spec,
+)
 from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff import (
     DeclarationError,
     apply_order,
@@ -39,6 +42,17 @@ def batch_argument_spec(kind, item_options, **module_options):
     )
     mutually_exclusive = [(plural, option) for option in ["name", *item_options]]
     return spec, mutually_exclusive
+
+
+def module_arguments(spec, mutually_exclusive):
+    """What a declared-set module gives AnsibleModule for ``batch_argument_spec``'s spec and pairs: check mode, and
+    the engine connection's options that go together."""
+    return dict(
+        argument_spec=spec,
+        mutually_exclusive=mutually_exclusive,
+        required_together=ENGINE_REQUIRED_TOGETHER,
+        supports_check_mode=True,
+    )
 
 
 def declared_items(params, kind, item_options):

@@ -174,7 +174,6 @@ summary:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
-    ENGINE_REQUIRED_TOGETHER,
     connect,
     engine_errors,
     manager_swarm_state,
@@ -203,6 +202,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff imp
 from ansible_collections.dockfleet.docker.plugins.module_utils.resource_module import (
     batch_argument_spec,
     declared_items,
+    module_arguments,
     report_and_apply,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.resource_options import NETWORK_OPTIONS
@@ -346,19 +346,17 @@ def named(errors, declared_in):
 
 
 def main():
-    argument_spec, mutually_exclusive = batch_argument_spec(
-        "network",
-        NETWORK_OPTIONS,
-        force=dict(type="bool", default=False),
-        exclusive_scope=dict(type="str", choices=["all", "local", "swarm"], default="all"),
-        also_declared=dict(type="list", elements="dict", default=[]),
-        declared_in=dict(type="str"),
-    )
     module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        mutually_exclusive=mutually_exclusive,
-        required_together=ENGINE_REQUIRED_TOGETHER,
+        **module_arguments(
+            *batch_argument_spec(
+                "network",
+                NETWORK_OPTIONS,
+                force=dict(type="bool", default=False),
+                exclusive_scope=dict(type="str", choices=["all", "local", "swarm"], default="all"),
+                also_declared=dict(type="list", elements="dict", default=[]),
+                declared_in=dict(type="str"),
+            )
+        )
     )
     params = module.params
     try:

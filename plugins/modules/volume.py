@@ -122,7 +122,6 @@ summary:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import (
-    ENGINE_REQUIRED_TOGETHER,
     connect,
     engine_errors,
 )
@@ -137,6 +136,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff imp
 from ansible_collections.dockfleet.docker.plugins.module_utils.resource_module import (
     batch_argument_spec,
     declared_items,
+    module_arguments,
     report_and_apply,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.resource_options import VOLUME_OPTIONS
@@ -186,13 +186,7 @@ def apply(module, client, step, desired):
 
 
 def main():
-    spec, mutually_exclusive = argument_spec()
-    module = AnsibleModule(
-        argument_spec=spec,
-        supports_check_mode=True,
-        mutually_exclusive=mutually_exclusive,
-        required_together=ENGINE_REQUIRED_TOGETHER,
-    )
+    module = AnsibleModule(**module_arguments(*argument_spec()))
     params = module.params
     try:
         declared = [

@@ -6,6 +6,7 @@ from ansible_collections.dockfleet.docker.plugins.module_utils.resource_diff imp
 from ansible_collections.dockfleet.docker.plugins.module_utils.resource_module import (
     batch_argument_spec,
     declared_items,
+    module_arguments,
     report_and_apply,
 )
 
@@ -88,3 +89,11 @@ def test_report_and_apply_refuses_everything_when_one_entry_is_refused():
         )
     kind, result = module.result
     assert kind == "fail" and result["msg"].startswith("Nothing was changed.") and applied == []
+
+
+def test_module_arguments_take_check_mode_and_the_engine_connection_pairs():
+    spec, exclusive = batch_argument_spec("volume", OPTIONS)
+    arguments = module_arguments(spec, exclusive)
+    assert arguments["argument_spec"] is spec and arguments["mutually_exclusive"] is exclusive
+    assert arguments["supports_check_mode"] is True
+    assert ["client_cert", "client_key"] in [list(pair) for pair in arguments["required_together"]]
