@@ -411,10 +411,88 @@ def test_rerun_finishes_the_interrupted_node():
 # Downgrade ---------------------------------------------------------------------------------------------------
 
 
+def split_nodes():
+    """The nodes where the tasks of the split service run now."""
+    answer = manager().check_output("docker service ps split --filter desired-state=running --format '{{.Node}}'")
+    return sorted(answer.split())
+
+
+def test_failed_first_stage_of_a_batch_drain_leaves_the_rest_of_the_batch_paused():
+    # A replicated service with one task on each worker and none elsewhere (created while the managers are paused;
+    # a swarm does not move tasks back when they are active again), whose tasks ignore SIGTERM for a 20 s grace
+    # period. Draining both workers at once would stop it, so the batch drain pauses both, drains one first and
+    # waits for that task's replacement on a manager - which the swarm starts only once the old task has stopped,
+    # long after the 5 s drain timeout. The run stops in that first stage: the other worker is left paused.
+    for name in NODES:
+        manager().check_output(f"docker node update --availability pause {name}")
+    try:
+        manager().check_output(
+            "docker service create --detach --name split --replicas 2 --replicas-max-per-node 1 "
+            "--stop-grace-period 20s dockfleet/busybox:latest sleep 3600"
+        )
+        wait_until(lambda: split_nodes() == sorted(WORKERS), what="a split task on each worker")
+    finally:
+        for name in NODES:
+            manager().check_output(f"docker node update --availability active {name}")
+    try:
+        rc, output, _recap = converge(
+            *DOWNGRADE, "-e", "engine_upgrade_drain_timeout=5", "-e", "upgrade_probe_name=paused-batch"
+        )
+        stop_probe("paused-batch")
+        assert rc != 0, output[-4000:]
+        stopped = set(re.findall(r"The engine upgrade stopped at (upgrade-[a-z]+-\d)", output))
+        assert len(stopped) == 1 and stopped <= set(WORKERS), stopped
+        (worker,) = stopped
+        (mate,) = set(WORKERS) - {worker}
+        said = re.search(
+            rf'The engine upgrade stopped at {worker}, in step \\?"([^"\\]+)\\?": (.*?)Fix the cause', output, re.S
+        )
+        assert said, output[-4000:]
+        step, message = said.group(1), " ".join(said.group(2).replace("\\n", " ").split())
+        assert step == "Drain the node with the other nodes of its batch, and wait until their tasks run on other nodes"
+        # The first stage held one worker; split's replacement did not run within the timeout.
+        waited = re.search(
+            r"The drain stopped\. Waited 5s for the tasks of (upgrade-worker-\d) to run on other nodes", message
+        )
+        assert waited, message
+        first = waited.group(1)
+        (second,) = set(WORKERS) - {first}
+        assert "split" in message, message
+        left = {
+            worker: re.search(rf"{worker} is left (\w+)", message),
+            mate: re.search(rf"got to: {mate} (\w+)", message),
+        }
+        assert {name: found and found.group(1) for name, found in left.items()} == {
+            first: "drained",
+            second: "paused",
+        }, message
+        untouched = re.search(r"Not touched: ([^.]+)\.", message)
+        assert untouched and set(untouched.group(1).split(", ")) == set(NODES), message
+        availability = {name: node["Availability"] for name, node in swarm_nodes().items()}
+        assert (availability[first], availability[second]) == ("Drain", "Pause"), availability
+        assert [availability[name] for name in NODES] == ["Active"] * 3, availability
+        for name in ALL:  # nobody was downgraded
+            assert fleet_host(name).check_output("docker version --format '{{.Server.Version}}'").startswith("26.1.5+")
+        for name in WORKERS:  # what to restore is noted on both workers of the batch
+            note = json.loads(fleet_host(name).file("/var/lib/dockfleet/engine-upgrade.json").content_string)
+            assert note["availability"] == "active", (name, note)
+        assert_probe("paused-batch")
+        assert len(backups()) == 5, backups()
+    finally:
+        manager().check_output("docker service rm split")
+        # Its stopping tasks hold containers for their grace period; the re-run below starts without them.
+        wait_until(
+            lambda: all(not fleet_host(name).check_output("docker ps -q --filter name=split.") for name in ALL),
+            what="the split containers gone",
+        )
+
+
 def test_downgrade_to_20_10_keeps_the_service_up():
     rc, output, recap = converge(*DOWNGRADE, "-e", "upgrade_probe_name=downgrade")
     assert rc == 0, output[-6000:]
     assert all(changed > 0 for changed, _u, _f in recap.values()), recap
+    # It finishes the batch the test above left drained and paused, from the notes on its two workers.
+    assert output.count("finished an interrupted run") == 2, output[-4000:]
     assert re.search(r"26\.1\.5\+dfsg1 -> 20\.10\.24\+dfsg1", output), output[-4000:]
     assert "5 node(s) changed" in output
     assert_batch_output(output)
@@ -422,7 +500,7 @@ def test_downgrade_to_20_10_keeps_the_service_up():
     assert_managers_unlocked_in_their_turn(output)
     assert_fleet("20.10.24")
     assert_probe("downgrade")
-    assert len(backups()) == 5, backups()
+    assert len(backups()) == 6, backups()
 
 
 def test_rerun_of_the_downgrade_changes_nothing():
@@ -435,7 +513,7 @@ def test_rerun_of_the_downgrade_changes_nothing():
     assert "Could not match supplied host pattern" not in output, output[-4000:]
     assert_probe("downgrade-rerun")
     assert_fleet("20.10.24")
-    assert len(backups()) == 5, backups()
+    assert len(backups()) == 6, backups()
 
 
 # The plan in --check ----------------------------------------------------------------------------------------
