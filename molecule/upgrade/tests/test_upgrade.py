@@ -198,6 +198,22 @@ def backups():
     )
 
 
+def workers_batch_drain_stop(output):
+    """A run that stopped in the workers' batch drain: the worker whose message says so (one message for the batch,
+    from the first worker), the other worker, and the message (one line, from after the step to "Fix the cause")."""
+    stopped = set(re.findall(r"The engine upgrade stopped at (upgrade-[a-z]+-\d)", output))
+    assert len(stopped) == 1 and stopped <= set(WORKERS), stopped
+    (worker,) = stopped
+    (mate,) = set(WORKERS) - {worker}
+    said = re.search(
+        rf'The engine upgrade stopped at {worker}, in step \\?"([^"\\]+)\\?": (.*?)Fix the cause', output, re.S
+    )
+    assert said, output[-4000:]
+    step, message = said.group(1), " ".join(said.group(2).replace("\\n", " ").split())
+    assert step == "Drain the node with the other nodes of its batch, and wait until their tasks run on other nodes"
+    return worker, mate, message
+
+
 def wait_until(check, timeout=180, what="condition"):
     deadline = time.time() + timeout
     while True:
@@ -366,16 +382,7 @@ def test_failed_batch_drain_stops_the_run_and_says_where_each_node_of_the_batch_
             output,
         ), output[-4000:]
         # One message for the batch (the drain ran once for both), from the first worker, naming the other.
-        stopped = set(re.findall(r"The engine upgrade stopped at (upgrade-[a-z]+-\d)", output))
-        assert len(stopped) == 1 and stopped <= set(WORKERS), stopped
-        (worker,) = stopped
-        (mate,) = set(WORKERS) - {worker}
-        said = re.search(
-            rf'The engine upgrade stopped at {worker}, in step \\?"([^"\\]+)\\?": (.*?)Fix the cause', output, re.S
-        )
-        assert said, output[-4000:]
-        step, message = said.group(1), " ".join(said.group(2).replace("\\n", " ").split())
-        assert step == "Drain the node with the other nodes of its batch, and wait until their tasks run on other nodes"
+        worker, mate, message = workers_batch_drain_stop(output)
         waited = re.search(r"The drain stopped\. Waited 5s for the tasks of ([^.]+?) to run on other nodes", message)
         assert waited and set(waited.group(1).split(", ")) == set(WORKERS), message
         assert f"{worker} is left drained (a note in /var/lib/dockfleet/engine-upgrade.json" in message, message
@@ -440,16 +447,7 @@ def test_failed_first_stage_of_a_batch_drain_leaves_the_rest_of_the_batch_paused
         )
         stop_probe("paused-batch")
         assert rc != 0, output[-4000:]
-        stopped = set(re.findall(r"The engine upgrade stopped at (upgrade-[a-z]+-\d)", output))
-        assert len(stopped) == 1 and stopped <= set(WORKERS), stopped
-        (worker,) = stopped
-        (mate,) = set(WORKERS) - {worker}
-        said = re.search(
-            rf'The engine upgrade stopped at {worker}, in step \\?"([^"\\]+)\\?": (.*?)Fix the cause', output, re.S
-        )
-        assert said, output[-4000:]
-        step, message = said.group(1), " ".join(said.group(2).replace("\\n", " ").split())
-        assert step == "Drain the node with the other nodes of its batch, and wait until their tasks run on other nodes"
+        worker, mate, message = workers_batch_drain_stop(output)
         # The first stage held one worker; split's replacement did not run within the timeout.
         waited = re.search(
             r"The drain stopped\. Waited 5s for the tasks of (upgrade-worker-\d) to run on other nodes", message
