@@ -214,6 +214,18 @@ def workers_batch_drain_stop(output):
     return worker, mate, message
 
 
+def assert_only_the_workers_batch_touched(message):
+    """After a stop in the workers' batch drain: the message says the managers were not touched, nobody was
+    downgraded, and each worker of the batch keeps a note of the availability to give back (active)."""
+    untouched = re.search(r"Not touched: ([^.]+)\.", message)
+    assert untouched and set(untouched.group(1).split(", ")) == set(NODES), message
+    for name in ALL:
+        assert fleet_host(name).check_output("docker version --format '{{.Server.Version}}'").startswith("26.1.5+")
+    for name in WORKERS:
+        note = json.loads(fleet_host(name).file("/var/lib/dockfleet/engine-upgrade.json").content_string)
+        assert note["availability"] == "active", (name, note)
+
+
 def wait_until(check, timeout=180, what="condition"):
     deadline = time.time() + timeout
     while True:
@@ -387,16 +399,10 @@ def test_failed_batch_drain_stops_the_run_and_says_where_each_node_of_the_batch_
         assert waited and set(waited.group(1).split(", ")) == set(WORKERS), message
         assert f"{worker} is left drained (a note in /var/lib/dockfleet/engine-upgrade.json" in message, message
         assert f"left where they got to: {mate} drained." in message, message
-        untouched = re.search(r"Not touched: ([^.]+)\.", message)
-        assert untouched and set(untouched.group(1).split(", ")) == set(NODES), message
+        assert_only_the_workers_batch_touched(message)
         availability = {name: node["Availability"] for name, node in swarm_nodes().items()}
         assert [availability[name] for name in WORKERS] == ["Drain", "Drain"], availability
         assert sorted(availability[name] for name in NODES) == ["Active", "Active", "Drain"], availability
-        for name in ALL:  # nobody was downgraded
-            assert fleet_host(name).check_output("docker version --format '{{.Server.Version}}'").startswith("26.1.5+")
-        for name in WORKERS:  # what to restore is noted on each worker of the batch
-            note = json.loads(fleet_host(name).file("/var/lib/dockfleet/engine-upgrade.json").content_string)
-            assert note["availability"] == "active", (name, note)
         assert_probe("failed-batch")
         assert len(backups()) == 3, backups()  # taken before the first batch, as by every run with a node to change
     finally:
@@ -464,16 +470,10 @@ def test_failed_first_stage_of_a_batch_drain_leaves_the_rest_of_the_batch_paused
             first: "drained",
             second: "paused",
         }, message
-        untouched = re.search(r"Not touched: ([^.]+)\.", message)
-        assert untouched and set(untouched.group(1).split(", ")) == set(NODES), message
+        assert_only_the_workers_batch_touched(message)
         availability = {name: node["Availability"] for name, node in swarm_nodes().items()}
         assert (availability[first], availability[second]) == ("Drain", "Pause"), availability
         assert [availability[name] for name in NODES] == ["Active"] * 3, availability
-        for name in ALL:  # nobody was downgraded
-            assert fleet_host(name).check_output("docker version --format '{{.Server.Version}}'").startswith("26.1.5+")
-        for name in WORKERS:  # what to restore is noted on both workers of the batch
-            note = json.loads(fleet_host(name).file("/var/lib/dockfleet/engine-upgrade.json").content_string)
-            assert note["availability"] == "active", (name, note)
         assert_probe("paused-batch")
         assert len(backups()) == 5, backups()
     finally:
