@@ -39,7 +39,10 @@ def engine_upgrade_problems(
             problem(host, "docker does not answer (%s); is docker.service running?" % error)
         resolve = value_of(facts, "_engine_upgrade_resolve", {})
         if "changes" not in resolve:
-            problem(host, "target version: %s" % resolve.get("msg", "engine_package gave no result"))
+            problem(host, "target version: %s" % resolve.get("msg", "engine_upgrade_state gave no result"))
+        note_error = value_of(facts, "_engine_upgrade_note_error", "")
+        if note_error:
+            problem(host, "note of an interrupted run: %s" % note_error)
         found.extend(row for row in clock_problems if row["host"] == host)
     plan = plan or {}
     if not manager:

@@ -83,9 +83,11 @@ def unavailable(problem):
     )
 
 
-def check(module, binary):
-    """Look until healthy or out of time; return the last assessment."""
-    params = module.params
+def check(module, binary, settings=None):
+    """Look until healthy or out of time; return the last assessment.
+
+    ``settings`` holds ``max_offset``, ``wait_timeout`` and ``probe`` (default: the module's parameters)."""
+    params = module.params if settings is None else settings
     start = time.monotonic()
     look = dict(probing=params["probe"], probe_started=None, last_probe=None, baseline=None, result=None)
     notes = []
@@ -141,6 +143,20 @@ def check(module, binary):
     result["warnings"] = notes + result["warnings"]
     result["probed"] = look["probe_started"] is not None
     result["waited"] = waited_since(start)
+    return result
+
+
+def measure(module, binary, settings=None):
+    """timesync_check's result without its verdict: ``check`` where ``binary`` (chronyc) is installed, else a result
+    saying chrony is missing; ``installed`` says which. chronyd's notes are passed to ``module.warn``."""
+    if binary:
+        result = check(module, binary, settings)
+    else:
+        result = unavailable("chronyc is not installed: install chrony (role dockfleet.docker.timesync) on this host")
+        result.update(probed=False, waited=0.0)
+    result["installed"] = bool(binary)
+    for warning in result.pop("warnings"):
+        module.warn(warning)
     return result
 
 

@@ -166,7 +166,7 @@ waited:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dockfleet.docker.plugins.module_utils.timesync_host import check, unavailable
+from ansible_collections.dockfleet.docker.plugins.module_utils.timesync_host import measure
 
 
 def main():
@@ -185,16 +185,7 @@ def main():
     if module.params["wait_timeout"] < 0:
         module.fail_json(msg="wait_timeout must be 0 or more seconds, got %s" % module.params["wait_timeout"])
 
-    binary = module.params["chronyc_path"] or module.get_bin_path("chronyc")
-    if not binary:
-        result = unavailable("chronyc is not installed: install chrony (role dockfleet.docker.timesync) on this host")
-        result.update(probed=False, waited=0.0)
-    else:
-        result = check(module, binary)
-    result["installed"] = bool(binary)
-
-    for warning in result.pop("warnings"):
-        module.warn(warning)
+    result = measure(module, module.params["chronyc_path"] or module.get_bin_path("chronyc"))
     if not result["healthy"] and module.params["fail_on_unhealthy"]:
         module.fail_json(
             msg="Time is not in sync on this host: %s. Look at `chronyc sources` and `chronyc tracking` there; "

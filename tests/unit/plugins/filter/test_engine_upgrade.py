@@ -47,6 +47,7 @@ def test_every_host_problem_is_named():
         "c": facts(_engine_upgrade_timesync={"healthy": False, "problems": ["offset 2s", "no source"]}),
         "d": facts(_engine_upgrade_timesync={"msg": "chronyc is not installed"}),
         "e": facts(_engine_upgrade_timesync={"skipped": True}),
+        "f": facts(_engine_upgrade_note_error="/var/lib/dockfleet/engine-upgrade.json cannot be read (bad JSON)"),
     }
     found = problems(hostvars, unreachable=["gone"])
     assert found == [
@@ -54,6 +55,10 @@ def test_every_host_problem_is_named():
         {"host": "b", "problem": "target version: no 99.0 in the repository"},
         {"host": "c", "problem": "clock: offset 2s; no source"},
         {"host": "d", "problem": "clock: chronyc is not installed"},
+        {
+            "host": "f",
+            "problem": "note of an interrupted run: /var/lib/dockfleet/engine-upgrade.json cannot be read (bad JSON)",
+        },
         {"host": "gone", "problem": "unreachable (Ansible could not connect or a task failed)"},
     ]
 

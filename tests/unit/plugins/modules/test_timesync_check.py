@@ -88,7 +88,7 @@ def run_check(monkeypatch):
     def run(chrony, wait_timeout=15, probe=True):
         monkeypatch.setattr(timesync_host.time, "monotonic", chrony.monotonic)
         monkeypatch.setattr(timesync_host.time, "sleep", chrony.sleep)
-        return timesync_check.check(FakeModule(chrony, wait_timeout, probe), "/usr/bin/chronyc")
+        return timesync_host.check(FakeModule(chrony, wait_timeout, probe), "/usr/bin/chronyc")
 
     return run
 
@@ -168,7 +168,9 @@ def test_a_host_without_chrony_says_so_at_once(run_module, monkeypatch):
 def test_a_host_with_chrony_says_it_is_installed(run_module, monkeypatch):
     monkeypatch.setattr(timesync_check.AnsibleModule, "get_bin_path", lambda self, name, required=False: "/usr/bin/x")
     monkeypatch.setattr(
-        timesync_check, "check", lambda module, binary: dict(healthy=True, problems=[], warnings=[], summary="ok")
+        timesync_host,
+        "check",
+        lambda module, binary, settings=None: dict(healthy=True, problems=[], warnings=[], summary="ok"),
     )
     ended = run_module(timesync_check.main, {})
     assert not ended.failed and ended.result["installed"] is True and ended.result["healthy"] is True
