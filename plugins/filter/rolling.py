@@ -34,6 +34,23 @@ def rolling_left(hosts, hostvars, node_ids=None, actions=None):
     return result
 
 
+def rolling_give_back(hosts, hostvars, node_ids):
+    """``[{node, availability}]`` for swarm_node's ``nodes``: every node of the batch ``hosts`` (``node_ids`` their
+    swarm node IDs, in order) that is Ready again after its change, with the availability it had before its turn.
+
+    Ready again means the host's own wait registered ``_rolling_ready`` and did not fail: a host whose change or wait
+    failed keeps its node drained (its rescue says so), while the rest of the batch gets theirs back in one call.
+    """
+    node_ids = list(node_ids or [])
+    found = []
+    for index, host in enumerate(hosts or []):
+        ready = host_fact(hostvars, host, "_rolling_ready", {})
+        if not ready or ready.get("failed") or ready.get("skipped") or index >= len(node_ids):
+            continue
+        found.append({"node": node_ids[index], "availability": host_fact(hostvars, host, "_rolling_before", "")})
+    return found
+
+
 def rolling_left_text(availability):
     """``drained``, ``paused`` or ``with availability active``: the words of swarm_drain's own messages."""
     return left_words(availability)
@@ -41,4 +58,8 @@ def rolling_left_text(availability):
 
 class FilterModule:
     def filters(self):
-        return {"rolling_left": rolling_left, "rolling_left_text": rolling_left_text}
+        return {
+            "rolling_give_back": rolling_give_back,
+            "rolling_left": rolling_left,
+            "rolling_left_text": rolling_left_text,
+        }

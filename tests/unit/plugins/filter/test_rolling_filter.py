@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.dockfleet.docker.plugins.filter.rolling import FilterModule, rolling_left, rolling_left_text
+from ansible_collections.dockfleet.docker.plugins.filter.rolling import (
+    FilterModule,
+    rolling_give_back,
+    rolling_left,
+    rolling_left_text,
+)
 
 BATCH = ["w1", "w2", "w3"]
 IDS = ["id-1", "id-2", "id-3"]
@@ -55,4 +60,27 @@ def test_rolling_left_text(availability, text):
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"rolling_left", "rolling_left_text"}
+    assert set(FilterModule().filters()) == {"rolling_give_back", "rolling_left", "rolling_left_text"}
+
+
+def test_every_node_ready_again_gets_back_what_it_had_in_one_list():
+    hostvars = {
+        "w1": dict(facts("drain"), _rolling_ready={"failed": False}),
+        "w2": dict(facts("drain", before="pause"), _rolling_ready={"failed": False}),
+        "w3": dict(facts("drain"), _rolling_ready={"failed": False}),
+    }
+    assert rolling_give_back(BATCH, hostvars, IDS) == [
+        {"node": "id-1", "availability": "active"},
+        {"node": "id-2", "availability": "pause"},
+        {"node": "id-3", "availability": "active"},
+    ]
+
+
+def test_a_node_whose_change_or_wait_failed_stays_drained():
+    hostvars = {
+        "w1": dict(facts("drain"), _rolling_ready={"failed": True, "msg": "not Ready within 180 s"}),
+        "w2": dict(facts("drain"), _rolling_ready={"failed": False}),
+        "w3": dict(facts("drain"), _rolling_ready={}),  # its change failed: the wait was never reached this turn
+    }
+    assert rolling_give_back(BATCH, hostvars, IDS) == [{"node": "id-2", "availability": "active"}]
+    assert rolling_give_back(BATCH, {"w1": facts("drain")}, IDS) == []
