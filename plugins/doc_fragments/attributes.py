@@ -39,6 +39,21 @@ attributes:
       - dockfleet.docker.docker
 """
 
+    # Read modules that refresh apt's package lists when they are old: not in check mode. A module that says more
+    # about its result in diff mode gives its own diff_mode details.
+    READ_ONLY_APT_LISTS = r"""
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the same, but does not refresh apt's package lists.
+  diff_mode:
+    support: none
+    details:
+      - Nothing to compare; it changes nothing.
+"""
+
     # Modules that only read: check mode runs the same and there is nothing to diff.
     READ_ONLY = r"""
 options: {}

@@ -50,6 +50,16 @@ PACKAGE_ARGUMENT_SPEC = dict(
     preferences_file=dict(type="path", default="/etc/apt/preferences.d/dockfleet-docker-engine.pref"),
 )
 
+
+def flavored_argument_spec(**module_args):
+    """PACKAGE_ARGUMENT_SPEC with ``flavor`` (the package names, FLAVORS) and the module's own options."""
+    return dict(
+        PACKAGE_ARGUMENT_SPEC,
+        flavor=dict(type="str", default="docker-ce", choices=list(FLAVORS)),
+        **module_args,
+    )
+
+
 PREFERENCES_HEADER = """\
 # Managed by dockfleet.docker.engine_package. Do not edit by hand.
 # Keeps the Docker packages at the versions below: apt-get upgrade, dist-upgrade

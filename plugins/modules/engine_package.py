@@ -367,9 +367,7 @@ def converge(module, apt, service):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            **engine_packages.PACKAGE_ARGUMENT_SPEC,
-            flavor=dict(type="str", default="docker-ce", choices=list(engine_packages.FLAVORS)),
+        argument_spec=engine_packages.flavored_argument_spec(
             update_cache=dict(type="bool", default=False),
             host_lock_timeout=dict(type="int", default=300),
             start_timeout=dict(type="int", default=120),

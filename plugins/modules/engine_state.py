@@ -32,13 +32,9 @@ description:
   - Fails on hosts without apt, and when O(users) names a user that does not exist.
 extends_documentation_fragment:
   - dockfleet.docker.attributes
+  - dockfleet.docker.attributes.read_only_apt_lists
 attributes:
-  check_mode:
-    support: full
-    details:
-      - Reads the same, but does not refresh apt's package lists.
   diff_mode:
-    support: none
     details:
       - Nothing to compare; RV(differs) and the parts of the result say what the engine role would change.
 options:

@@ -23,15 +23,7 @@ description:
     problems. It fails only for options it cannot use.
 extends_documentation_fragment:
   - dockfleet.docker.attributes
-attributes:
-  check_mode:
-    support: full
-    details:
-      - Reads the same, but does not refresh apt's package lists.
-  diff_mode:
-    support: none
-    details:
-      - Nothing to compare; it changes nothing.
+  - dockfleet.docker.attributes.read_only_apt_lists
 options:
   version:
     description:
@@ -222,9 +214,7 @@ def read_note(path):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            **engine_packages.PACKAGE_ARGUMENT_SPEC,
-            flavor=dict(type="str", default="docker-ce", choices=list(engine_packages.FLAVORS)),
+        argument_spec=engine_packages.flavored_argument_spec(
             update_cache=dict(type="bool", default=True),
             cache_valid_time=dict(type="int", default=3600),
             state_file=dict(type="path", default="/var/lib/dockfleet/engine-upgrade.json"),
