@@ -17,6 +17,8 @@ NODES = ("upgrade-manager-1", "upgrade-manager-2", "upgrade-manager-3")
 WORKERS = ("upgrade-worker-1", "upgrade-worker-2")
 ALL = NODES + WORKERS
 STOPPED = "upgrade-manager-3"
+# The note a rolling run keeps on a node until the node has its availability back.
+NOTE = "/var/lib/dockfleet/engine-upgrade.json"
 SCENARIO_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECAP = re.compile(r"^(upgrade-[\w-]+)\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.MULTILINE)
 DOWNGRADE = ("-e", "engine_upgrade_version=20.10", "-e", "engine_upgrade_allow_downgrade=true")
@@ -222,7 +224,7 @@ def assert_only_the_workers_batch_touched(message):
     for name in ALL:
         assert fleet_host(name).check_output("docker version --format '{{.Server.Version}}'").startswith("26.1.5+")
     for name in WORKERS:
-        note = json.loads(fleet_host(name).file("/var/lib/dockfleet/engine-upgrade.json").content_string)
+        note = json.loads(fleet_host(name).file(NOTE).content_string)
         assert note["availability"] == "active", (name, note)
 
 
@@ -271,10 +273,12 @@ def test_rerun_of_the_upgrade_changes_nothing():
 
 def test_preflight_failure_changes_nothing():
     stopped = fleet_host(STOPPED)
+    noted = fleet_host(WORKERS[1])
     stopped.check_output("systemctl stop docker.socket docker.service")
+    noted.check_output(f"mkdir -p /var/lib/dockfleet && printf '{{not json' > {NOTE}")
     try:
-        # A downgrade without allow_downgrade while one node's docker is stopped and no clock can be checked: all
-        # of it is reported, in one table.
+        # A downgrade without allow_downgrade while one node's docker is stopped, another holds a note of an
+        # interrupted run that cannot be read and no clock can be checked: all of it is reported, in one table.
         # The clock check is forced on: the test hosts run no chrony, so every host must show up with a clock row.
         rc, output, recap = converge(
             "-e",
@@ -291,6 +295,7 @@ def test_preflight_failure_changes_nothing():
         assert re.search(rf"{STOPPED}: docker does not answer", output), output[-4000:]
         assert re.search(r"upgrade-manager-1: target version: [^|]*allow_downgrade", output), output[-4000:]
         assert re.search(r"upgrade-manager-2: clock: chronyc is not installed", output), output[-4000:]
+        assert re.search(rf"{WORKERS[1]}: note of an interrupted run: {NOTE} cannot be read", output), output[-4000:]
         assert "Drain the node" not in output
         assert "Back up the swarm" not in output
         assert len(backups()) == 1, backups()
@@ -301,6 +306,7 @@ def test_preflight_failure_changes_nothing():
         availability = {name: node["Availability"] for name, node in swarm_nodes().items()}
         assert availability == dict.fromkeys(ALL, "Active"), availability
     finally:
+        noted.check_output(f"rm -f {NOTE}")
         # Autolock locks the manager when its engine starts again: unlock it by hand, as an operator would.
         key = fleet_host(NODES[0]).check_output("docker swarm unlock-key -q")
         stopped.check_output("systemctl start docker.service")
@@ -358,7 +364,7 @@ def test_failing_node_stops_the_run_and_is_left_drained():
         assert re.search(r"manager\s+upgrade-manager-\d\s+NO\s+Draining upgrade-manager-\d: service web", output)
         for name in ALL:  # nobody was downgraded
             assert fleet_host(name).check_output("docker version --format '{{.Server.Version}}'").startswith("26.1.5+")
-        note = json.loads(fleet_host(first).file("/var/lib/dockfleet/engine-upgrade.json").content_string)
+        note = json.loads(fleet_host(first).file(NOTE).content_string)
         assert note["availability"] == "active", note
         assert_probe("failed-node")
     finally:
@@ -397,7 +403,7 @@ def test_failed_batch_drain_stops_the_run_and_says_where_each_node_of_the_batch_
         worker, mate, message = workers_batch_drain_stop(output)
         waited = re.search(r"The drain stopped\. Waited 5s for the tasks of ([^.]+?) to run on other nodes", message)
         assert waited and set(waited.group(1).split(", ")) == set(WORKERS), message
-        assert f"{worker} is left drained (a note in /var/lib/dockfleet/engine-upgrade.json" in message, message
+        assert f"{worker} is left drained (a note in {NOTE}" in message, message
         assert f"left where they got to: {mate} drained." in message, message
         assert_only_the_workers_batch_touched(message)
         availability = {name: node["Availability"] for name, node in swarm_nodes().items()}
@@ -415,7 +421,7 @@ def test_rerun_finishes_the_interrupted_node():
     assert output.count("finished an interrupted run") == 3, output[-4000:]
     assert output.count("already on the target, skipped") == 2, output[-4000:]
     for name in ALL:
-        assert not fleet_host(name).file("/var/lib/dockfleet/engine-upgrade.json").exists, name
+        assert not fleet_host(name).file(NOTE).exists, name
     assert_fleet("26.1.5")
     assert_probe("finish")
     assert len(backups()) == 4, backups()
@@ -494,7 +500,7 @@ def test_downgrade_to_20_10_keeps_the_service_up():
     assert rc == 0, output[-6000:]
     assert all(changed > 0 for changed, _u, _f in recap.values()), recap
     for name in WORKERS:
-        assert not fleet_host(name).file("/var/lib/dockfleet/engine-upgrade.json").exists, name
+        assert not fleet_host(name).file(NOTE).exists, name
     assert re.search(r"26\.1\.5\+dfsg1 -> 20\.10\.24\+dfsg1", output), output[-4000:]
     assert "5 node(s) changed" in output
     assert_batch_output(output)
