@@ -557,3 +557,67 @@ def test_check_mode_shows_a_batch_shrunk_for_a_service_that_needs_a_worker_and_c
         assert_fleet("20.10.24")
     finally:
         manager().check_output("docker service rm pinned")
+
+
+# A change that fails on one node of a batch -------------------------------------------------------------------
+
+# Holds the dpkg frontend lock (an fcntl lock, as apt takes it) for up to ten minutes.
+DPKG_LOCK_UNIT = "dockfleet-test-dpkg-lock"
+HOLD_DPKG_LOCK = (
+    f"systemd-run --unit {DPKG_LOCK_UNIT} /usr/bin/python3 -c "
+    '\'import fcntl, time; f = open("/var/lib/dpkg/lock-frontend", "a"); fcntl.lockf(f, fcntl.LOCK_EX); '
+    "time.sleep(600)'"
+)
+# Takes the lock and lets it go at once; fails while another process holds it.
+TRY_DPKG_LOCK = (
+    "/usr/bin/python3 -c "
+    '\'import fcntl; f = open("/var/lib/dpkg/lock-frontend", "a"); fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\''
+)
+
+
+def test_a_node_whose_change_fails_stays_drained_while_its_batch_mate_gets_its_availability_back():
+    # The workers change together; on one of them another process holds the dpkg lock longer than the run waits
+    # (engine_apt_lock_timeout=5), so its change fails with nothing installed. The other worker's change goes
+    # through: it is Ready again on 26.1 and gets its availability back in the batch's one call, which leaves out
+    # the worker whose change failed - that one stays drained, with its note. The managers are not touched.
+    held, mate = WORKERS[1], WORKERS[0]
+    upgrade = ("-e", "engine_upgrade_version=26.1", "-e", "engine_upgrade_backup=false")
+    fleet_host(held).check_output(HOLD_DPKG_LOCK)
+    try:
+        wait_until(
+            lambda: fleet_host(held).run(TRY_DPKG_LOCK).rc != 0, timeout=30, what=f"the dpkg lock held on {held}"
+        )
+        rc, output, _recap = converge(
+            *upgrade, "-e", "engine_apt_lock_timeout=5", "-e", "upgrade_probe_name=failed-change"
+        )
+        stop_probe("failed-change")
+        assert rc != 0, output[-4000:]
+        stopped = set(re.findall(r"The engine upgrade stopped at (upgrade-[a-z]+-\d)", output))
+        assert stopped == {held}, output[-4000:]
+        said = re.search(rf'stopped at {held}, in step \\?"([^"\\]+)\\?": (.*?)Fix the cause', output, re.S)
+        assert said, output[-4000:]
+        step, message = said.group(1), " ".join(said.group(2).replace("\\n", " ").split())
+        assert step == "Change the engine version", message
+        assert "Could not download the packages, nothing was changed" in message, message
+        assert "lock_timeout=5" in message, message
+        assert f"{held} is left drained (a note in {NOTE}" in message, message
+        assert f"got to: {mate} with availability active" in message, message
+        untouched = re.search(r"Not touched: ([^.]+)\.", message)
+        assert untouched and set(untouched.group(1).split(", ")) == set(NODES), message
+        availability = {name: node["Availability"] for name, node in swarm_nodes().items()}
+        assert availability == {**dict.fromkeys((*NODES, mate), "Active"), held: "Drain"}, availability
+        engines = {name: fleet_host(name).check_output("docker version --format '{{.Server.Version}}'") for name in ALL}
+        assert engines[mate].startswith("26.1.5+"), engines
+        assert all(engines[name].startswith("20.10.24+") for name in (*NODES, held)), engines
+        assert json.loads(fleet_host(held).file(NOTE).content_string)["availability"] == "active"
+        assert not fleet_host(mate).file(NOTE).exists
+        assert_probe("failed-change")
+    finally:
+        fleet_host(held).run(f"systemctl stop {DPKG_LOCK_UNIT}")
+    # The re-run finishes the batch (the drained worker gets back what its note keeps) and the managers.
+    rc, output, recap = converge(*upgrade, "-e", "upgrade_probe_name=finish-change")
+    assert rc == 0, output[-6000:]
+    assert recap[mate][0] == 0 and all(recap[name][0] > 0 for name in (*NODES, held)), recap
+    assert not fleet_host(held).file(NOTE).exists
+    assert_fleet("26.1.5")
+    assert_probe("finish-change")
