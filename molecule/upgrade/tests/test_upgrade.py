@@ -614,10 +614,14 @@ def test_a_node_whose_change_fails_stays_drained_while_its_batch_mate_gets_its_a
         assert_probe("failed-change")
     finally:
         fleet_host(held).run(f"systemctl stop {DPKG_LOCK_UNIT}")
-    # The re-run finishes the batch (the drained worker gets back what its note keeps) and the managers.
-    rc, output, recap = converge(*upgrade, "-e", "upgrade_probe_name=finish-change")
+    # Back to 20.10, as the tests after this one expect: the drained worker, still on 20.10, finishes its turn (it
+    # gets back what its note keeps), its mate is downgraded again, and the managers, on 20.10, are skipped.
+    rc, output, recap = converge(
+        *DOWNGRADE, "-e", "engine_upgrade_backup=false", "-e", "upgrade_probe_name=finish-change"
+    )
     assert rc == 0, output[-6000:]
-    assert recap[mate][0] == 0 and all(recap[name][0] > 0 for name in (*NODES, held)), recap
+    assert all(recap[name][0] > 0 for name in WORKERS) and all(recap[name][0] == 0 for name in NODES), recap
+    assert output.count("already on the target, skipped") == 3, output[-4000:]
     assert not fleet_host(held).file(NOTE).exists
-    assert_fleet("26.1.5")
+    assert_fleet("20.10.24")
     assert_probe("finish-change")
