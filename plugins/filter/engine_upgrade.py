@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from ansible_collections.dockfleet.docker.plugins.filter.text_table import text_table
 from ansible_collections.dockfleet.docker.plugins.filter.timesync import timesync_problems
-from ansible_collections.dockfleet.docker.plugins.plugin_utils.hostvars import value_of
+from ansible_collections.dockfleet.docker.plugins.plugin_utils.hostvars import host_fact, value_of
 
 UNREACHABLE = "unreachable (Ansible could not connect or a task failed)"
+# Where engine_upgrade_state's result (registered as _engine_upgrade_host) has a host's engine version now and after.
+BEFORE = "_engine_upgrade_host.target.version_before.server"
+AFTER = "_engine_upgrade_host.target.version_after.server"
+
+
+def engine_error(read):
+    """Why the engine does not answer, from engine_upgrade_state's result ``read`` ('' when it answers)."""
+    engine = value_of(read, "engine", {})
+    return "" if engine.get("answers") else "; ".join(engine.get("server_errors") or []) or "no reason given"
 
 
 def engine_upgrade_problems(
@@ -24,7 +33,7 @@ def engine_upgrade_problems(
     dockfleet.docker.timesync_problems (``auto`` counts the clocks only when chrony is installed on any host).
     """
     found = []
-    clock_problems = timesync_problems(play_hosts, hostvars, "_engine_upgrade_timesync", timesync)
+    clock_problems = timesync_problems(play_hosts, hostvars, "_engine_upgrade_host.timesync", timesync)
 
     def problem(host, text):
         found.append({"host": host, "problem": text})
@@ -33,14 +42,17 @@ def engine_upgrade_problems(
         if host not in play_hosts:
             problem(host, UNREACHABLE)
             continue
-        facts = value_of(hostvars, host, {})
-        error = value_of(facts, "_engine_upgrade_docker_error", "")
+        read = host_fact(hostvars, host, "_engine_upgrade_host", {})
+        if not read:
+            problem(host, "engine_upgrade_state gave no result")
+            continue
+        error = engine_error(read)
         if error:
             problem(host, "docker does not answer (%s); is docker.service running?" % error)
-        resolve = value_of(facts, "_engine_upgrade_resolve", {})
-        if "changes" not in resolve:
-            problem(host, "target version: %s" % resolve.get("msg", "engine_upgrade_state gave no result"))
-        note_error = value_of(facts, "_engine_upgrade_note_error", "")
+        target = value_of(read, "target", {})
+        if "changes" not in target:
+            problem(host, "target version: %s" % target.get("msg", "engine_upgrade_state gave no result"))
+        note_error = value_of(read, "note_error", "")
         if note_error:
             problem(host, "note of an interrupted run: %s" % note_error)
         found.extend(row for row in clock_problems if row["host"] == host)
@@ -76,7 +88,6 @@ def engine_upgrade_preflight_table(hosts, hostvars, plan, problems):
             if listed:
                 rows.append(["swarm", "-", "-", "-", "-", "; ".join(listed)])
             continue
-        facts = value_of(hostvars, host, {})
         row = next((r for r in order if r["host"] == host), {})
         role = row.get("role", "-") + (" (leader)" if row.get("leader") else "")
         if row.get("action") == "skip":
@@ -85,8 +96,8 @@ def engine_upgrade_preflight_table(hosts, hostvars, plan, problems):
             step = "batch %d" % row["batch"]
         else:
             step = "#%d" % index if row else "-"
-        before = value_of(facts, "_engine_upgrade_before") or "-"
-        target = value_of(facts, "_engine_upgrade_target") or "-"
+        before = host_fact(hostvars, host, BEFORE) or "-"
+        target = host_fact(hostvars, host, AFTER) or "-"
         rows.append([host, role, before, target, step, "; ".join(listed) or "ok"])
     return text_table(rows, headers=["HOST", "ROLE", "ENGINE NOW", "TARGET", "PLAN", "PROBLEMS"])
 
@@ -116,7 +127,7 @@ def engine_upgrade_summary_table(plan, hostvars):
     for row in order:
         facts = value_of(hostvars, row["host"], {})
         if row.get("action") == "skip":
-            before = value_of(facts, "_engine_upgrade_before", "-")
+            before = host_fact(hostvars, row["host"], BEFORE, "-")
             rows.append(
                 [row["host"], row["role"], "-", "%s (unchanged)" % before, "-", "already on the target, skipped"]
             )
@@ -128,7 +139,7 @@ def engine_upgrade_summary_table(plan, hostvars):
                     row["host"],
                     row["role"],
                     row.get("batch") or "-",
-                    "%s (unchanged)" % value_of(facts, "_engine_upgrade_before", "-"),
+                    "%s (unchanged)" % host_fact(hostvars, row["host"], BEFORE, "-"),
                     "-",
                     "not reached",
                 ]

@@ -265,6 +265,16 @@ def is_apt_family(fields):
     return bool({"debian", "ubuntu"} & set(family))
 
 
+def platform_problem(module, who, fields):
+    """'' on a Debian or Ubuntu host with apt-get (``fields``: its os-release); else why ``who`` cannot run here."""
+    if is_apt_family(fields) and module.get_bin_path("apt-get"):
+        return ""
+    return "%s supports Debian and Ubuntu hosts (apt) only; this host runs %s." % (
+        who,
+        fields.get("PRETTY_NAME") or "an unknown system",
+    )
+
+
 # apt's own record of its last successful update, where the host has it; else the lists directory's time.
 UPDATE_STAMPS = ("/var/lib/apt/periodic/update-success-stamp", "/var/lib/apt/lists")
 
@@ -277,3 +287,9 @@ def lists_age(now, stamps=UPDATE_STAMPS):
         except OSError:
             continue
     return None
+
+
+def lists_older_than(seconds, now=None, stamps=UPDATE_STAMPS):
+    """Whether apt's package lists are older than ``seconds`` (cache_valid_time), or were never refreshed."""
+    age = lists_age(time.time() if now is None else now, stamps)
+    return age is None or age > seconds

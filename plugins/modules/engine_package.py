@@ -180,7 +180,13 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dockfleet.docker.plugins.module_utils import engine_packages, versions
-from ansible_collections.dockfleet.docker.plugins.module_utils.apt import Apt, AptError, AptLockTimeout
+from ansible_collections.dockfleet.docker.plugins.module_utils.apt import (
+    Apt,
+    AptError,
+    AptLockTimeout,
+    platform_problem,
+    read_os_release,
+)
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import read_text
 from ansible_collections.dockfleet.docker.plugins.module_utils.engine_client import client_version, server_version
 from ansible_collections.dockfleet.docker.plugins.module_utils.host_lock import ENGINE, host_lock
@@ -234,17 +240,9 @@ def wait_for_engine(module, service, engine_version, timeout):
 
 
 def check_platform(module):
-    try:
-        with open("/etc/os-release") as handle:
-            fields = dict(line.strip().split("=", 1) for line in handle if "=" in line)
-    except OSError:
-        fields = {}
-    family = " ".join(fields.get(key, "").strip('"') for key in ("ID", "ID_LIKE")).split()
-    if not ({"debian", "ubuntu"} & set(family)) or not module.get_bin_path("apt-get"):
-        module.fail_json(
-            msg="engine_package supports Debian and Ubuntu (apt) hosts only; this host is %r. "
-            "Install docker with your distribution's tools there." % fields.get("PRETTY_NAME", "unknown")
-        )
+    problem = platform_problem(module, "engine_package", read_os_release())
+    if problem:
+        module.fail_json(msg=problem + " Install docker with your distribution's tools there.")
 
 
 def install(module, apt, service, plan, before_packages, holds_before):

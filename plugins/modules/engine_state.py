@@ -237,7 +237,6 @@ import grp
 import os
 import platform
 import pwd
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -246,8 +245,8 @@ from ansible_collections.dockfleet.docker.plugins.module_utils import engine_rep
 from ansible_collections.dockfleet.docker.plugins.module_utils.apt import (
     Apt,
     AptError,
-    is_apt_family,
-    lists_age,
+    lists_older_than,
+    platform_problem,
     read_os_release,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_host import read_text
@@ -400,11 +399,9 @@ def main():
             'full package version, or "latest" if you really mean it.'
         )
     fields = read_os_release()
-    if not is_apt_family(fields) or not module.get_bin_path("apt-get"):
-        module.fail_json(
-            msg="dockfleet.docker.engine supports Debian and Ubuntu hosts (apt) only; this host runs %s."
-            % fields.get("PRETTY_NAME", "an unknown system")
-        )
+    problem = platform_problem(module, "dockfleet.docker.engine", fields)
+    if problem:
+        module.fail_json(msg=problem)
     facts = dict(
         distribution=fields.get("NAME", "").split()[0] if fields.get("NAME") else fields.get("ID", "").capitalize(),
         distribution_release=fields.get("VERSION_CODENAME", ""),
@@ -422,8 +419,7 @@ def main():
         download_for_role(apt, repository)
 
     refresh_error = ""
-    age = lists_age(time.time())
-    if not module.check_mode and not repository["differs"] and (age is None or age > params["cache_valid_time"]):
+    if not module.check_mode and not repository["differs"] and lists_older_than(params["cache_valid_time"]):
         try:
             apt.update()
         except AptError as exc:

@@ -140,6 +140,12 @@ note_error:
   description: Why the note in O(state_file) could not be read (empty when it could, or there is none).
   returned: always
   type: str
+on_target:
+  description: Whether the run has nothing to do on this host - the target resolved, no package to change, and no
+    note of an interrupted run (nor one that cannot be read). The pre-flight skips such hosts.
+  returned: always
+  type: bool
+  sample: false
 timesync:
   description: With O(timesync), the clock as M(dockfleet.docker.timesync_check) measures it (C(installed),
     C(healthy), C(problems) and the rest of its result); empty otherwise.
@@ -149,7 +155,6 @@ timesync:
 """
 
 import json
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -157,8 +162,8 @@ from ansible_collections.dockfleet.docker.plugins.module_utils import engine_pac
 from ansible_collections.dockfleet.docker.plugins.module_utils.apt import (
     Apt,
     AptError,
-    is_apt_family,
-    lists_age,
+    lists_older_than,
+    platform_problem,
     read_os_release,
 )
 from ansible_collections.dockfleet.docker.plugins.module_utils.daemon_engine import read_local_engine
@@ -180,13 +185,12 @@ def read_target(module, running):
     """engine_package's check-mode answer for the target, or ``{msg}`` saying why it cannot be resolved."""
     params = module.params
     fields = read_os_release()
-    if not is_apt_family(fields) or not module.get_bin_path("apt-get"):
-        return dict(msg="engine upgrades support Debian and Ubuntu (apt) hosts only; this host is %r"
-                    % fields.get("PRETTY_NAME", "unknown"))  # fmt: skip
+    problem = platform_problem(module, "dockfleet.docker.engine_upgrade", fields)
+    if problem:
+        return dict(msg=problem)
     apt = Apt(module, params["lock_timeout"])
-    age = lists_age(time.time())
     try:
-        if params["update_cache"] and not module.check_mode and (age is None or age > params["cache_valid_time"]):
+        if params["update_cache"] and not module.check_mode and lists_older_than(params["cache_valid_time"]):
             apt.update()
         plan, _pin = engine_packages.declared_plan(apt, params["flavor"], params, read_text(params["preferences_file"]))
     except (AptError, engine_packages.PlanError) as exc:
@@ -238,13 +242,15 @@ def main():
             max_offset=params["timesync_max_offset"], wait_timeout=params["timesync_wait_timeout"], probe=True
         )
         timesync = measure(module, module.get_bin_path("chronyc"), settings)
+    target = read_target(module, engine["engine"].get("version"))
     module.exit_json(
         changed=False,
         engine=engine,
-        target=read_target(module, engine["engine"].get("version")),
+        target=target,
         note=note,
         note_error=note_error,
         timesync=timesync,
+        on_target=target.get("changes") == [] and note is None and not note_error,
     )
 
 

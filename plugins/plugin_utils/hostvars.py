@@ -18,5 +18,12 @@ def value_of(mapping, name, default=None):
 
 
 def host_fact(hostvars, host, name, default=None):
-    """``hostvars[host][name]``, or ``default`` when the host or the value is missing or null."""
-    return value_of(value_of(hostvars, host, {}), name, default)
+    """``hostvars[host][name]``, or ``default`` when the host or the value is missing or null.
+
+    ``name`` may be a dotted path into a registered result (``_engine_upgrade_host.timesync``): a variable's own name
+    has no dots.
+    """
+    value = value_of(hostvars, host, {})
+    for part in name.split("."):
+        value = value_of(value, part)
+    return default if value is None else value

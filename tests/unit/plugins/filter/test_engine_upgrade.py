@@ -23,10 +23,14 @@ PLAN = {
 }
 
 
-def facts(**extra):
-    base = dict(_engine_upgrade_docker_error="", _engine_upgrade_resolve=RESOLVED, _engine_upgrade_timesync={})
-    base.update(extra)
-    return base
+def facts(docker_error="", target=None, timesync=None, note_error="", before=None, after=None):
+    """A host's facts as the pre-flight leaves them: engine_upgrade_state's result registered as _engine_upgrade_host."""
+    target = dict(target or RESOLVED)
+    if before or after:
+        target.update(version_before={"server": before}, version_after={"server": after})
+    engine = {"answers": not docker_error, "server_errors": [docker_error] if docker_error else []}
+    read = dict(engine=engine, target=target, note=None, note_error=note_error, timesync=timesync or {})
+    return {"_engine_upgrade_host": read}
 
 
 def problems(hostvars, play_hosts=None, manager="m1", plan=None, **kwargs):
@@ -40,14 +44,18 @@ def test_a_healthy_fleet_has_no_problem():
     assert problems({"m1": facts(), "w1": facts()}) == []
 
 
+def test_a_host_without_the_preflight_read_is_one_problem():
+    assert problems({"m1": facts(), "w1": {}}) == [{"host": "w1", "problem": "engine_upgrade_state gave no result"}]
+
+
 def test_every_host_problem_is_named():
     hostvars = {
-        "a": facts(_engine_upgrade_docker_error="no socket"),
-        "b": facts(_engine_upgrade_resolve={"msg": "no 99.0 in the repository"}),
-        "c": facts(_engine_upgrade_timesync={"healthy": False, "problems": ["offset 2s", "no source"]}),
-        "d": facts(_engine_upgrade_timesync={"msg": "chronyc is not installed"}),
-        "e": facts(_engine_upgrade_timesync={"skipped": True}),
-        "f": facts(_engine_upgrade_note_error="/var/lib/dockfleet/engine-upgrade.json cannot be read (bad JSON)"),
+        "a": facts(docker_error="no socket"),
+        "b": facts(target={"msg": "no 99.0 in the repository"}),
+        "c": facts(timesync={"healthy": False, "problems": ["offset 2s", "no source"]}),
+        "d": facts(timesync={"msg": "chronyc is not installed"}),
+        "e": facts(timesync={"skipped": True}),
+        "f": facts(note_error="/var/lib/dockfleet/engine-upgrade.json cannot be read (bad JSON)"),
     }
     found = problems(hostvars, unreachable=["gone"])
     assert found == [
@@ -69,7 +77,7 @@ OFF = {"installed": True, "healthy": False, "problems": ["clock offset +2.0 s"]}
 
 
 def test_auto_counts_no_clock_when_no_host_runs_chrony():
-    hostvars = {"m1": facts(_engine_upgrade_timesync=NO_CHRONY), "w1": facts(_engine_upgrade_timesync=NO_CHRONY)}
+    hostvars = {"m1": facts(timesync=NO_CHRONY), "w1": facts(timesync=NO_CHRONY)}
     assert problems(hostvars, timesync="auto") == []
     # forced on, the same fleet has a clock problem on every host
     assert [p["host"] for p in problems(hostvars, timesync="true")] == ["m1", "w1"]
@@ -77,9 +85,9 @@ def test_auto_counts_no_clock_when_no_host_runs_chrony():
 
 def test_auto_counts_every_clock_once_any_host_runs_chrony():
     hostvars = {
-        "m1": facts(_engine_upgrade_timesync=IN_SYNC),
-        "w1": facts(_engine_upgrade_timesync=NO_CHRONY),
-        "w2": facts(_engine_upgrade_timesync=OFF),
+        "m1": facts(timesync=IN_SYNC),
+        "w1": facts(timesync=NO_CHRONY),
+        "w2": facts(timesync=OFF),
     }
     assert problems(hostvars, timesync="auto") == [
         {"host": "w1", "problem": "clock: chronyc is not installed: install chrony"},
@@ -88,7 +96,7 @@ def test_auto_counts_every_clock_once_any_host_runs_chrony():
 
 
 def test_auto_ignores_chrony_on_a_host_that_left_the_run():
-    hostvars = {"m1": facts(_engine_upgrade_timesync=NO_CHRONY), "gone": facts(_engine_upgrade_timesync=IN_SYNC)}
+    hostvars = {"m1": facts(timesync=NO_CHRONY), "gone": facts(timesync=IN_SYNC)}
     found = problems(hostvars, play_hosts=["m1"], timesync="auto")
     assert [p["problem"] for p in found] == ["unreachable (Ansible could not connect or a task failed)"]
 
@@ -112,8 +120,8 @@ def test_the_swarms_problems_and_the_backup_of_a_small_swarm():
 
 def test_the_preflight_table_lists_the_plan_then_the_others_then_the_swarm():
     hostvars = {
-        "w1": facts(_engine_upgrade_before="20.10.24", _engine_upgrade_target="26.1.5"),
-        "m1": facts(_engine_upgrade_before="26.1.5", _engine_upgrade_target="26.1.5"),
+        "w1": facts(before="20.10.24", after="26.1.5"),
+        "m1": facts(before="26.1.5", after="26.1.5"),
         "x9": facts(),
     }
     found = [{"host": "x9", "problem": "unreachable"}, {"host": "swarm", "problem": "no quorum"}]
@@ -130,7 +138,7 @@ def test_the_preflight_table_lists_the_plan_then_the_others_then_the_swarm():
 def test_the_summary_counts_changed_and_skipped_nodes():
     hostvars = {
         "w1": {"_engine_upgrade_result": {"before": "20.10.24", "after": "26.1.5", "seconds": 42, "result": "ok"}},
-        "m1": {"_engine_upgrade_before": "26.1.5"},
+        "m1": facts(before="26.1.5", after="26.1.5"),
     }
     lines = engine_upgrade_summary_table(PLAN, hostvars)
     assert lines[1].split() == ["w1", "worker", "-", "20.10.24", "->", "26.1.5", "42s", "ok"]
@@ -139,7 +147,7 @@ def test_the_summary_counts_changed_and_skipped_nodes():
 
 
 def test_the_summary_says_which_node_the_run_did_not_reach():
-    lines = engine_upgrade_summary_table(PLAN, {"w1": {"_engine_upgrade_before": "20.10.24"}, "m1": {}})
+    lines = engine_upgrade_summary_table(PLAN, {"w1": facts(before="20.10.24", after="26.1.5"), "m1": {}})
     assert lines[1].split() == ["w1", "worker", "-", "20.10.24", "(unchanged)", "-", "not", "reached"]
     assert lines[-1] == "1 node(s) changed in 0s, 1 already on the target."
 
@@ -178,10 +186,7 @@ def test_the_batch_table_shows_each_batch_its_hosts_and_what_the_planner_said():
 
 
 def test_the_preflight_table_names_the_batch_and_the_summary_counts_a_batch_as_its_slowest_node():
-    hostvars = dict(
-        (h, facts(_engine_upgrade_before="20.10.24", _engine_upgrade_target="26.1.5"))
-        for h in ["w1", "w2", "w3", "m1", "m2"]
-    )
+    hostvars = dict((h, facts(before="20.10.24", after="26.1.5")) for h in ["w1", "w2", "w3", "m1", "m2"])
     lines = engine_upgrade_preflight_table(["m1", "m2", "w1", "w2", "w3"], hostvars, BATCHED, [])
     assert [line.split()[0] for line in lines[1:]] == ["m2", "w1", "w3", "w2", "m1"]
     assert "skip" in lines[1] and "batch 1" in lines[2] and "batch 1" in lines[3] and "batch 3" in lines[5]

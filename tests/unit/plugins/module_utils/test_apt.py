@@ -225,3 +225,29 @@ def test_lists_age_from_the_first_stamp_that_exists(tmp_path):
     os.utime(stamp, (1000, 1000))
     assert apt.lists_age(4600, (str(tmp_path / "none"), str(stamp))) == 3600
     assert apt.lists_age(4600, (str(tmp_path / "none"),)) is None
+
+
+def test_lists_older_than_counts_lists_never_refreshed_as_old(tmp_path):
+    stamp = tmp_path / "stamp"
+    stamp.write_text("")
+    os.utime(str(stamp), (1000, 1000))
+    assert apt.lists_older_than(3599, 4600, (str(stamp),))
+    assert not apt.lists_older_than(3600, 4600, (str(stamp),))
+    assert apt.lists_older_than(3600, 4600, (str(tmp_path / "none"),))
+
+
+class Module:
+    def __init__(self, binaries):
+        self.binaries = binaries
+
+    def get_bin_path(self, name, required=False):
+        return "/usr/bin/" + name if name in self.binaries else None
+
+
+def test_platform_problem_names_who_cannot_run_and_what_the_host_runs():
+    debian = {"ID": "debian", "PRETTY_NAME": "Debian GNU/Linux 12 (bookworm)"}
+    assert apt.platform_problem(Module(["apt-get"]), "engine_package", debian) == ""
+    assert apt.platform_problem(Module([]), "engine_package", debian) == (
+        "engine_package supports Debian and Ubuntu hosts (apt) only; this host runs Debian GNU/Linux 12 (bookworm)."
+    )
+    assert apt.platform_problem(Module(["apt-get"]), "x", {"ID": "rocky"}).endswith("this host runs an unknown system.")

@@ -65,7 +65,7 @@ def host(tmp_path, monkeypatch):
     monkeypatch.setattr(engine_state.AnsibleModule, "get_bin_path", lambda self, name, required=False: "/usr/bin/x")
     monkeypatch.setattr(engine_state, "Apt", FakeApt)
     monkeypatch.setattr(FakeApt, "fetched", [])
-    monkeypatch.setattr(engine_state, "lists_age", lambda now: 10)
+    monkeypatch.setattr(engine_state, "lists_older_than", lambda seconds: seconds < 10)
     monkeypatch.setattr(engine_state, "SOURCES_DIRECTORY", str(tmp_path))
     monkeypatch.setattr(
         engine_state.Systemd,
@@ -181,7 +181,7 @@ def fake_socket(path, endpoint, timeout=5):
 
 
 def test_stale_package_lists_are_refreshed_and_a_failure_is_a_warning(run_module, host, monkeypatch):
-    monkeypatch.setattr(engine_state, "lists_age", lambda now: 7200)
+    monkeypatch.setattr(engine_state, "lists_older_than", lambda seconds: seconds < 7200)
 
     def update(self):
         raise engine_state.AptError("`apt-get -q update` failed (rc=100):\nE: Failed to fetch http://mirror")

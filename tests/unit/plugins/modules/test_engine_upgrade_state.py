@@ -79,7 +79,11 @@ def host(monkeypatch, tmp_path):
     monkeypatch.setattr(engine_upgrade_state, "read_local_engine", read_local_engine)
     monkeypatch.setattr(engine_upgrade_state.engine_packages, "declared_plan", declared_plan)
     monkeypatch.setattr(engine_upgrade_state, "Apt", apt_factory)
-    monkeypatch.setattr(engine_upgrade_state, "lists_age", lambda now: knobs["lists_age"])
+    monkeypatch.setattr(
+        engine_upgrade_state,
+        "lists_older_than",
+        lambda seconds: knobs["lists_age"] is None or knobs["lists_age"] > seconds,
+    )
     monkeypatch.setattr(engine_upgrade_state, "read_os_release", lambda: knobs["os"])
     monkeypatch.setattr(engine_upgrade_state, "measure", measure)
     monkeypatch.setattr(
@@ -105,12 +109,23 @@ def test_a_host_to_upgrade_reads_as_one_result(run_module, host):
     assert result["timesync"]["problems"] == ["chronyc is not installed"]
     assert host["measured"] == [dict(max_offset=0.1, wait_timeout=30, probe=True)]
     assert host["apt"][0].updates == 0  # the lists are 10 s old
+    assert result["on_target"] is False
 
 
 def test_a_host_on_the_target_predicts_its_running_version(run_module, host):
     host["targets"] = INSTALLED
-    target = run(run_module, host).result["target"]
-    assert target["changes"] == [] and target["version_after"] == {"server": "20.10.24"}
+    result = run(run_module, host).result
+    assert result["target"]["changes"] == [] and result["target"]["version_after"] == {"server": "20.10.24"}
+    assert result["on_target"] is True
+
+
+@pytest.mark.parametrize("content", ['{"availability": "active", "target": "20.10.24"}', "{not json"])
+def test_a_host_on_the_target_with_a_note_is_not_done(run_module, host, content):
+    """A node the last run left drained, or whose note cannot be read, still needs its turn (or a person)."""
+    host["targets"] = INSTALLED
+    host["note"].write_text(content)
+    result = run(run_module, host).result
+    assert result["target"]["changes"] == [] and result["on_target"] is False
 
 
 def test_a_daemon_that_is_down_is_a_result_and_the_target_still_resolves(run_module, host):
@@ -127,6 +142,7 @@ def test_a_version_that_does_not_resolve_is_a_result(run_module, host):
     ended = run(run_module, host, version="99.0")
     assert not ended.failed
     assert ended.result["target"] == {"msg": "docker-ce 99.0 is not in the repositories this host uses"}
+    assert ended.result["on_target"] is False
 
 
 @pytest.mark.parametrize(
@@ -158,7 +174,8 @@ def test_a_host_without_apt_is_the_target_problem(run_module, host):
     host["os"] = {"ID": "fedora", "PRETTY_NAME": "Fedora Linux 40"}
     target = run(run_module, host).result["target"]
     assert target == {
-        "msg": "engine upgrades support Debian and Ubuntu (apt) hosts only; this host is 'Fedora Linux 40'"
+        "msg": "dockfleet.docker.engine_upgrade supports Debian and Ubuntu hosts (apt) only; this host runs Fedora "
+        "Linux 40."
     }
 
 
